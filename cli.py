@@ -1,0 +1,138 @@
+"""`sim`: the command line. Thin: parse, call into the packages, map errors to exit codes.
+
+Exit codes: 0 pass, 1 SLO or baseline breach, 2 usage or configuration error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sim import DEFAULT_PORTS, SERVICES, aio
+from sim.errors import SimError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Simulate, load-test and gate a BFF whose downstreams misbehave.")
+console = Console()
+err_console = Console(stderr=True)
+
+ADMIN_URL = f"http://127.0.0.1:{DEFAULT_PORTS['admin']}"
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """One clear line and exit 2 for bad input; 130 for Ctrl-C; never a traceback."""
+    try:
+        yield
+    except SimError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def _port_option(name: str) -> Any:
+    return typer.Option(f"--{name}-port", help=f"{name} port (0 = any free port)",
+                        rich_help_panel="Ports")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address the services and BFF bind")] = "127.0.0.1",
+    seed: Annotated[int | None, typer.Option(help="seed for data and fault decisions")] = None,
+    products: Annotated[int, typer.Option(help="products in the catalogue")] = 10,
+    users: Annotated[int, typer.Option(help="users with generated carts and favorites")] = 100,
+    faults: Annotated[Path | None, typer.Option(help="TOML fault plan")] = None,
+    only: Annotated[list[str] | None, typer.Option(
+        help=f"serve only this service (repeatable): {', '.join(SERVICES)}")] = None,
+    arm: Annotated[bool, typer.Option(help="start the plan's phase timeline at once")] = False,
+    data_dir: Annotated[Path | None, typer.Option(help="keep the SQLite files here")] = None,
+    admin_host: Annotated[str, typer.Option(help="address the admin API binds")] = "127.0.0.1",
+    admin_token: Annotated[str | None, typer.Option(
+        envvar="SIM_ADMIN_TOKEN", help="Bearer token the admin API requires")] = None,
+    ready_file: Annotated[Path | None, typer.Option(
+        help="write the listening URLs as JSON here once ready")] = None,
+    products_port: Annotated[int, _port_option("products")] = DEFAULT_PORTS["products"],
+    inventory_port: Annotated[int, _port_option("inventory")] = DEFAULT_PORTS["inventory"],
+    favorites_port: Annotated[int, _port_option("favorites")] = DEFAULT_PORTS["favorites"],
+    cart_port: Annotated[int, _port_option("cart")] = DEFAULT_PORTS["cart"],
+    admin_port: Annotated[int, _port_option("admin")] = DEFAULT_PORTS["admin"],
+) -> None:
+    """Run the simulated services (and admin API) until Ctrl-C or SIGTERM."""
+    from sim.host import HostConfig
+    from sim.plan import FaultPlan, load_fault_plan
+    from sim.serving import serve as serve_forever
+    from sim.views import listeners_table
+
+    with user_errors():
+        plan = load_fault_plan(faults) if faults else FaultPlan()
+        config = HostConfig(
+            host=host, seed=seed if seed is not None else (plan.seed or 0), products=products,
+            users=users, data_dir=data_dir, only=tuple(only) if only else SERVICES,
+            admin_host=admin_host, admin_token=admin_token, plan=plan, arm=arm,
+            ports={"products": products_port, "inventory": inventory_port,
+                   "favorites": favorites_port, "cart": cart_port, "admin": admin_port},
+        )
+
+        def ready(sim_host: Any) -> None:
+            console.print(listeners_table(sim_host.urls, sim_host.control.snapshot()))
+            console.print(f"seed {sim_host.seed} · loop {aio.loop_name()} · Ctrl-C to stop")
+
+        signal_name = aio.run(serve_forever(config, ready, ready_file))
+        console.print(f"stopped ({signal_name})")
+
+
+@app.command()
+def fault(
+    service: Annotated[str, typer.Argument(help=f"one of {', '.join(SERVICES)}")],
+    latency: Annotated[str | None, typer.Option(
+        help='fixed "300ms" or uniform "100ms..2s"')] = None,
+    jitter: Annotated[str | None, typer.Option(help="+- jitter added to latency")] = None,
+    error_rate: Annotated[float | None, typer.Option(help="probability of an error")] = None,
+    status: Annotated[int, typer.Option(help="status of injected errors")] = 503,
+    retry_after: Annotated[str | None, typer.Option(help="Retry-After on errors")] = None,
+    reset: Annotated[float | None, typer.Option(help="probability of a reset")] = None,
+    hang: Annotated[float | None, typer.Option(help="probability of never answering")] = None,
+    malformed: Annotated[float | None, typer.Option(help="probability of bad JSON")] = None,
+    slow_body: Annotated[str | None, typer.Option(help="dribble the body over this")] = None,
+    fail_first: Annotated[int | None, typer.Option(help="fail the first N per key")] = None,
+    down: Annotated[bool, typer.Option(help="refuse connections")] = False,
+    clear: Annotated[bool, typer.Option(help="remove admin faults (back to the plan)")] = False,
+    admin: Annotated[str, typer.Option(help="admin API URL")] = ADMIN_URL,
+    token: Annotated[str | None, typer.Option(envvar="SIM_ADMIN_TOKEN")] = None,
+) -> None:
+    """Change a running simulator's faults for SERVICE through the admin API."""
+    from sim.admin_client import admin_request, fault_specs
+    from sim.errors import ConfigError
+    from sim.views import faults_table
+
+    with user_errors():
+        if service not in SERVICES:
+            raise ConfigError("SERVICE", f"unknown service {service!r}; allowed: "
+                                         f"{', '.join(SERVICES)}")
+        specs = fault_specs(latency=latency, jitter=jitter, error_rate=error_rate,
+                            status=status, retry_after=retry_after, reset=reset, hang=hang,
+                            malformed=malformed, slow_body=slow_body, fail_first=fail_first,
+                            down=down)
+        if clear and specs:
+            raise ConfigError("--clear", "cannot be combined with fault options")
+        if not clear and not specs:
+            raise ConfigError("options", "give at least one fault option, or --clear")
+        method, body = ("DELETE", None) if clear else ("PUT", specs)
+        aio.run(admin_request(admin, method, f"/faults/{service}", token, body))
+        snapshot = aio.run(admin_request(admin, "GET", "/faults", token))
+        console.print(faults_table(snapshot))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

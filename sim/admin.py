@@ -1,0 +1,180 @@
+"""Admin API (:9001): health, faults, timeline, state, Prometheus metrics and the ledger."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from sim import SERVICES
+from sim.errors import ConfigError
+from sim.faults import parse_faults
+from sim.metrics import exposition
+
+if TYPE_CHECKING:
+    from sim.host import SimHost
+
+HOST: web.AppKey[SimHost] = web.AppKey("host")
+
+
+def _error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+def _service(request: web.Request) -> str:
+    service = request.match_info["service"]
+    if service not in SERVICES:
+        raise web.HTTPNotFound(text=json.dumps(
+            {"error": f"unknown service {service!r}", "allowed": list(SERVICES)}),
+            content_type="application/json")
+    return service
+
+
+async def health(request: web.Request) -> web.Response:
+    host = request.app[HOST]
+    return web.json_response({
+        "status": "ok",
+        "listeners": {name: {"url": listener.url, "listening": listener.listening}
+                      for name, listener in host.listeners.items()},
+    })
+
+
+async def get_faults(request: web.Request) -> web.Response:
+    return web.json_response(request.app[HOST].control.snapshot())
+
+
+async def put_faults(request: web.Request) -> web.Response:
+    host = request.app[HOST]
+    service = _service(request)
+    try:
+        body = await request.json()
+    except ValueError:
+        return _error(400, "body: not valid JSON; expected a list of fault objects such as "
+                           '[{"type": "latency", "delay": "300ms"}]', field="body")
+    if isinstance(body, dict) and set(body) == {"faults"}:
+        body = body["faults"]
+    try:
+        faults = parse_faults(body, "faults")
+    except ConfigError as exc:
+        return _error(400, exc.one_line(), field=exc.field)
+    host.control.set_override(service, faults)
+    await host.sync_ports()
+    return web.json_response({service: host.control.snapshot()[service]})
+
+
+async def delete_faults(request: web.Request) -> web.Response:
+    host = request.app[HOST]
+    service = _service(request)
+    host.control.clear_override(service)
+    await host.sync_ports()
+    return web.json_response({service: host.control.snapshot()[service]})
+
+
+async def start_timeline(request: web.Request) -> web.Response:
+    host = request.app[HOST]
+    host.control.arm()
+    await host.sync_ports()
+    return web.json_response(host.control.timeline.position().to_dict())
+
+
+def build_state(host: SimHost) -> dict[str, Any]:
+    ledger = host.ledger
+    requests = ledger.counter_values("sim_requests_total")
+    injected = ledger.counter_values("sim_faults_injected_total")
+    services: dict[str, Any] = {}
+    for service in SERVICES:
+        listener = host.listeners.get(service)
+        if listener is None:
+            continue
+        latency = ledger.histograms.get(("sim_request_duration_seconds", (service,)))
+        services[service] = {
+            "url": listener.url,
+            "listening": listener.listening,
+            "requests": {labels[1]: n for labels, n in requests.items() if labels[0] == service},
+            "faults_injected": {labels[1]: n for labels, n in injected.items()
+                                if labels[0] == service},
+            "latency": latency.summary() if latency else None,
+        }
+    state: dict[str, Any] = {
+        "uptime": round(ledger.now(), 3),
+        "seed": host.seed,
+        "timeline": {**host.control.timeline.position().to_dict(),
+                     "phases": [{"name": p.name, "duration": p.duration}
+                                for p in host.config.plan.phases]},
+        "faults": host.control.snapshot(),
+        "services": services,
+        "last_event_seq": ledger.last_seq,
+    }
+    for name, section in host.state_sections.items():
+        state[name] = section()
+    return state
+
+
+async def get_state(request: web.Request) -> web.Response:
+    return web.json_response(build_state(request.app[HOST]))
+
+
+async def metrics(request: web.Request) -> web.Response:
+    host = request.app[HOST]
+    body = exposition(host.ledger, host.gauges)
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})
+
+
+def _int_query(request: web.Request, name: str, default: int, high: int) -> int:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= high:
+        raise web.HTTPBadRequest(text=json.dumps(
+            {"error": f"{name}: expected an integer in [0, {high}], got {raw[:50]!r}",
+             "field": name}), content_type="application/json")
+    return value
+
+
+async def events(request: web.Request) -> web.Response:
+    ledger = request.app[HOST].ledger
+    since = _int_query(request, "since", 0, 2**62)
+    limit = _int_query(request, "limit", 1000, 10_000)
+    kinds = request.query.get("kind")
+    selected = frozenset(kinds.split(",")) if kinds else None
+    return web.json_response({
+        "events": ledger.events_since(since, limit, selected),
+        "last_seq": ledger.last_seq,
+        "oldest_seq": ledger.oldest_seq,
+    })
+
+
+def _auth_middleware(token: str) -> Any:
+    expected = f"Bearer {token}".encode()
+
+    @web.middleware
+    async def check_token(request: web.Request, handler: Any) -> web.StreamResponse:
+        given = request.headers.get("Authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            return _error(401, "Authorization: a Bearer token is required (--admin-token)")
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    return check_token
+
+
+def create_admin_app(host: SimHost) -> web.Application:
+    token = host.config.admin_token
+    app = web.Application(middlewares=[_auth_middleware(token)] if token else [],
+                          client_max_size=256 * 1024)
+    app[HOST] = host
+    app.router.add_get("/health", health)
+    app.router.add_get("/faults", get_faults)
+    app.router.add_put("/faults/{service}", put_faults)
+    app.router.add_delete("/faults/{service}", delete_faults)
+    app.router.add_post("/timeline/start", start_timeline)
+    app.router.add_get("/state", get_state)
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/events", events)
+    return app

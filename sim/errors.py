@@ -1,0 +1,42 @@
+"""The simulator's error tree. Every user-facing problem is one of these.
+
+SimError
+├── ConfigError      bad input: a fault spec, a plan file, a CLI value (exit code 2)
+└── PortInUseError   a listener could not bind its port (exit code 2)
+"""
+
+from __future__ import annotations
+
+
+class SimError(Exception):
+    """Base of every error the simulator reports to a user."""
+
+    exit_code = 2
+
+
+class ConfigError(SimError):
+    """Invalid configuration: names where it came from, the field, and what is allowed."""
+
+    def __init__(self, field: str, problem: str, *, source: str | None = None) -> None:
+        self.source = source
+        self.field = field
+        self.problem = problem
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.field}: {self.problem}"
+
+    def within(self, source: str | None = None, prefix: str | None = None) -> ConfigError:
+        """The same error re-anchored in a file and/or under a parent field path."""
+        field = f"{prefix}.{self.field}" if prefix else self.field
+        return ConfigError(field, self.problem, source=source or self.source)
+
+
+class PortInUseError(SimError):
+    def __init__(self, what: str, host: str, port: int, reason: str) -> None:
+        self.what, self.host, self.port = what, host, port
+        super().__init__(
+            f"{what}: cannot listen on {host}:{port} ({reason}); "
+            f"choose another port (0 picks a free one) or stop what holds it"
+        )

@@ -1,0 +1,68 @@
+"""Typed, frozen ledger events of the simulator. The BFF adds its own in bff/events.py.
+
+Every event carries `t`: seconds on the host's monotonic clock since the host started,
+so a report can line up a fault with what the BFF did about it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: ClassVar[str] = "event"
+    t: float
+
+
+@dataclass(frozen=True)
+class FaultInjected(Event):
+    kind: ClassVar[str] = "fault_injected"
+    service: str
+    request_id: str
+    fault: str
+    delay: float = 0.0
+    params: Mapping[str, Any] = field(default_factory=dict)
+    source: str = "plan"  # plan | admin | header
+
+
+@dataclass(frozen=True)
+class RequestAbandoned(Event):
+    """The caller went away before the service answered (its timeout fired)."""
+
+    kind: ClassVar[str] = "request_abandoned"
+    service: str
+    request_id: str
+    after: float
+
+
+@dataclass(frozen=True)
+class PhaseStarted(Event):
+    kind: ClassVar[str] = "phase_started"
+    phase: str
+    index: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class TimelineEnded(Event):
+    kind: ClassVar[str] = "timeline_ended"
+
+
+@dataclass(frozen=True)
+class FaultsChanged(Event):
+    kind: ClassVar[str] = "faults_changed"
+    service: str
+    faults: tuple[Mapping[str, Any], ...]
+    source: str  # admin | phase
+
+
+@dataclass(frozen=True)
+class PortStateChanged(Event):
+    """The `down` fault closed (or reopened) a service's port."""
+
+    kind: ClassVar[str] = "port_state_changed"
+    service: str
+    listening: bool

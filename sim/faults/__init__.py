@@ -1,0 +1,81 @@
+"""Fault types, registered by name.
+
+Adding a type takes one file with a frozen Fault subclass and one line in FAULT_TYPES.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from sim.durations import parse_duration
+from sim.errors import ConfigError
+from sim.faults.base import Fault, Injection
+from sim.faults.down import Down
+from sim.faults.error import Error
+from sim.faults.fail_first import FailFirst
+from sim.faults.hang import Hang
+from sim.faults.latency import Latency
+from sim.faults.malformed import Malformed
+from sim.faults.reset import Reset
+from sim.faults.slow_body import SlowBody
+from sim.faults.spec import SpecReader
+
+FAULT_TYPES: dict[str, type[Fault]] = {
+    cls.kind: cls
+    for cls in (Latency, Error, Reset, Hang, SlowBody, Malformed, Down, FailFirst)
+}
+
+__all__ = ["FAULT_TYPES", "Fault", "Injection", "parse_fault", "parse_fault_header",
+           "parse_faults"]
+
+
+def parse_fault(spec: object, field: str) -> Fault:
+    if not isinstance(spec, Mapping):
+        raise ConfigError(field, f"expected a table with a 'type' field, got {spec!r}")
+    kind = spec.get("type")
+    if kind not in FAULT_TYPES:
+        raise ConfigError(f"{field}.type", f"must be one of {', '.join(FAULT_TYPES)}; got {kind!r}")
+    return FAULT_TYPES[str(kind)].from_spec(SpecReader(spec, field))
+
+
+def parse_faults(value: object, field: str) -> tuple[Fault, ...]:
+    """A service's faults: a list of fault tables (a single table is accepted too)."""
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, Sequence) or isinstance(value, str | bytes):
+        raise ConfigError(field, f"expected a list of fault tables, got {value!r}")
+    return tuple(parse_fault(item, f"{field}[{index}]") for index, item in enumerate(value))
+
+
+_HEADER_HELP = ("latency=<duration>, error=<status>, hang, reset, malformed, "
+                "slow_body=<duration>, fail_first=<n>, none")
+
+
+def parse_fault_header(value: str) -> tuple[Fault, ...]:
+    """`X-Sim-Fault: latency=300ms; error=503` -> faults for this one request ("none" = none)."""
+    field = "X-Sim-Fault"
+    faults: list[Fault] = []
+    for raw in value.replace(",", ";").split(";"):
+        item = raw.strip()
+        if not item or item == "none":
+            continue
+        name, _, arg = (part.strip() for part in item.partition("="))
+        try:
+            if name == "latency" and arg:
+                faults.append(Latency(a=parse_duration(arg, field)))
+            elif name == "error":
+                status = int(arg) if arg else 503
+                if not 400 <= status <= 599:
+                    raise ValueError
+                faults.append(Error(status=status))
+            elif name in ("hang", "reset", "malformed") and not arg:
+                faults.append({"hang": Hang, "reset": Reset, "malformed": Malformed}[name]())
+            elif name == "slow_body" and arg:
+                faults.append(SlowBody(duration=parse_duration(arg, field)))
+            elif name == "fail_first" and arg:
+                faults.append(FailFirst(attempts=max(1, int(arg))))
+            else:
+                raise ValueError
+        except (ValueError, ConfigError):
+            raise ConfigError(field, f"cannot read {item!r}; allowed: {_HEADER_HELP}") from None
+    return tuple(faults)

@@ -1,0 +1,67 @@
+"""What every fault type shares: a frozen spec, how it is sampled, how it answers."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from sim.faults.spec import SpecReader
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass(frozen=True)
+class Injection:
+    """One fault that fired for one request, with its sampled parameters."""
+
+    kind: str
+    delay: float = 0.0
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def header_value(self) -> str:
+        parts = [self.kind]
+        if self.delay:
+            parts.append(f"delay_ms={self.delay * 1000:.1f}")
+        parts.extend(f"{k}={v}" for k, v in self.params.items())
+        return ";".join(parts)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Base of all fault types. Subclasses are small frozen dataclasses, one per file.
+
+    `probability` is applied once, centrally, by the engine; `sample` only draws the
+    fault's own parameters. A *terminal* fault decides the response (at most one fires
+    per request); non-terminal faults (latency) add delay before it.
+    """
+
+    kind: ClassVar[str]
+    terminal: ClassVar[bool] = True
+    probability: float = 1.0
+
+    @classmethod
+    def from_spec(cls, spec: SpecReader) -> Fault:
+        raise NotImplementedError
+
+    def to_spec(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def sample(self, rng: random.Random) -> Injection:
+        return Injection(self.kind)
+
+    async def respond(
+        self, request: web.Request, injection: Injection, handler: Handler
+    ) -> web.StreamResponse:
+        """Produce (or refuse to produce) the response; terminal faults override this."""
+        return await handler(request)
+
+    def _spec(self, **fields: Any) -> dict[str, Any]:
+        spec: dict[str, Any] = {"type": self.kind}
+        if self.probability != 1.0:
+            spec["probability"] = self.probability
+        spec.update({k: v for k, v in fields.items() if v is not None})
+        return spec

@@ -1,0 +1,49 @@
+"""error: answer with an HTTP error status (503 by default), optionally with Retry-After."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from sim.errors import ConfigError
+from sim.faults.base import Fault, Handler, Injection
+from sim.faults.spec import SpecReader
+
+
+@dataclass(frozen=True)
+class Error(Fault):
+    kind: ClassVar[str] = "error"
+    status: int = 503
+    retry_after: float | None = None
+
+    @classmethod
+    def from_spec(cls, spec: SpecReader) -> Error:
+        if spec.has("rate") and spec.has("probability"):
+            raise ConfigError(spec.path("rate"), "give rate or probability, not both")
+        probability = spec.probability("rate" if spec.has("rate") else "probability")
+        status = spec.integer("status", 503, low=400, high=599)
+        retry_after = spec.optional_duration("retry_after")
+        spec.finish()
+        return cls(probability, status, retry_after)
+
+    def to_spec(self) -> dict[str, Any]:
+        spec = self._spec(status=self.status, retry_after=self.retry_after)
+        if "probability" in spec:
+            spec["rate"] = spec.pop("probability")
+        return spec
+
+    def sample(self, rng: object) -> Injection:
+        return Injection(self.kind, params={"status": self.status})
+
+    async def respond(
+        self, request: web.Request, injection: Injection, handler: Handler
+    ) -> web.StreamResponse:
+        headers = {}
+        if self.retry_after is not None:
+            # Retry-After is whole seconds on the wire (RFC 9110); round up so it is honest.
+            headers["Retry-After"] = str(max(0, int(-(-self.retry_after // 1))))
+        return web.json_response(
+            {"error": f"injected fault: error {self.status}"}, status=self.status, headers=headers
+        )

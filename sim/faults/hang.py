@@ -1,0 +1,34 @@
+"""hang: accept the request and never answer; the caller's timeout has to fire."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from aiohttp import web
+
+from sim.faults.base import Fault, Handler, Injection
+from sim.faults.spec import SpecReader
+
+
+@dataclass(frozen=True)
+class Hang(Fault):
+    kind: ClassVar[str] = "hang"
+
+    @classmethod
+    def from_spec(cls, spec: SpecReader) -> Hang:
+        probability = spec.probability()
+        spec.finish()
+        return cls(probability)
+
+    def to_spec(self) -> dict[str, Any]:
+        return self._spec()
+
+    async def respond(
+        self, request: web.Request, injection: Injection, handler: Handler
+    ) -> web.StreamResponse:
+        # The server runs with handler_cancellation, so this ends when the caller
+        # disconnects or the simulator stops: a hang never outlives its connection.
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")

@@ -1,0 +1,196 @@
+"""The sim host: the four services, their data, faults, ledger and admin API in one loop."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from sim import DEFAULT_PORTS, SERVICES
+from sim.control import FaultControl
+from sim.errors import ConfigError
+from sim.events import PortStateChanged
+from sim.ledger import Ledger
+from sim.listener import Listener
+from sim.metrics import Gauges
+from sim.plan import FaultPlan
+from sim.services import inventory, products, user_items
+from sim.services.db import Catalogue, create_databases
+from sim.services.runtime import ServiceRuntime
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    host: str = "127.0.0.1"
+    ports: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    seed: int = 0
+    products: int = 10
+    users: int = 100
+    data_dir: Path | None = None
+    only: tuple[str, ...] = SERVICES
+    admin: bool = True
+    admin_host: str = "127.0.0.1"
+    admin_token: str | None = None
+    plan: FaultPlan = field(default_factory=FaultPlan)
+    arm: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.products <= 100_000:
+            raise ConfigError("--products", f"must be in [1, 100000], got {self.products}")
+        if not 0 <= self.users <= 1_000_000:
+            raise ConfigError("--users", f"must be in [0, 1000000], got {self.users}")
+        for name, port in self.ports.items():
+            if not 0 <= port <= 65535:
+                raise ConfigError(f"--{name}-port", f"must be in [0, 65535] (0 = any free "
+                                                    f"port), got {port}")
+        for service in self.only:
+            if service not in SERVICES:
+                raise ConfigError("--only", f"unknown service {service!r}; allowed: "
+                                            f"{', '.join(SERVICES)}")
+        if self.admin and not is_loopback(self.admin_host) and not self.admin_token:
+            raise ConfigError("--admin-host", f"{self.admin_host} is not loopback: the admin "
+                                              "API can change faults, so set --admin-token")
+
+    def port(self, name: str) -> int:
+        return self.ports.get(name, DEFAULT_PORTS[name])
+
+
+class SimHost:
+    """Start with `async with SimHost(config) as host:`; `host.urls` says where things are."""
+
+    def __init__(self, config: HostConfig) -> None:
+        self.config = config
+        self.listeners: dict[str, Listener] = {}
+        self.state_sections: dict[str, Callable[[], Any]] = {}
+        self._sync_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._own_data_dir: Path | None = None
+        self._ledger: Ledger | None = None
+        self._control: FaultControl | None = None
+
+    @property
+    def ledger(self) -> Ledger:
+        assert self._ledger is not None, "host not started"
+        return self._ledger
+
+    @property
+    def control(self) -> FaultControl:
+        assert self._control is not None, "host not started"
+        return self._control
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: listener.url for name, listener in self.listeners.items()}
+
+    @property
+    def seed(self) -> int:
+        return self.config.seed
+
+    async def __aenter__(self) -> SimHost:
+        await self.start()
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        config = self.config
+        self._ledger = Ledger(loop.time)
+        self._control = FaultControl(config.plan, config.seed, self._ledger, loop)
+        data_dir = config.data_dir
+        if data_dir is None:
+            data_dir = self._own_data_dir = Path(tempfile.mkdtemp(prefix="bff-sim-"))
+        catalogue = Catalogue.generate(config.seed, config.products, config.users)
+        self.catalogue = catalogue
+        paths = await create_databases(data_dir, catalogue)
+        try:
+            for service in SERVICES:
+                if service not in config.only:
+                    continue
+                runtime = ServiceRuntime(service, self.control, self.ledger)
+                if service == "inventory":
+                    app = inventory.create_app(runtime, config.seed)
+                elif service == "products":
+                    app = products.create_app(runtime, paths["products"])
+                else:
+                    app = user_items.create_app(runtime, paths[service])
+                await self.add_listener(service, app, config.host, config.port(service))
+            if config.admin:
+                from sim.admin import create_admin_app
+
+                await self.add_listener("admin", create_admin_app(self), config.admin_host,
+                                        config.port("admin"))
+        except BaseException:
+            await self.stop()
+            raise
+        self.control.on_change(self._schedule_port_sync)
+        await self.sync_ports()
+        if config.arm:
+            self.control.arm()
+
+    async def add_listener(self, name: str, app: web.Application, host: str,
+                           port: int) -> Listener:
+        listener = Listener(name, app, host, port)
+        self.listeners[name] = listener
+        await listener.start()
+        return listener
+
+    def _schedule_port_sync(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.sync_ports())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def sync_ports(self) -> None:
+        """Close the port of every service under a `down` fault; reopen the others."""
+        async with self._sync_lock:
+            for service in SERVICES:
+                listener = self.listeners.get(service)
+                if listener is None:
+                    continue
+                down = self.control.is_down(service)
+                if down and listener.listening:
+                    await listener.close_port()
+                elif not down and not listener.listening:
+                    await listener.open()
+                else:
+                    continue
+                self.ledger.emit(PortStateChanged(self.ledger.now(), service, not down))
+
+    async def stop(self) -> None:
+        if self._control is not None:
+            self._control.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        # Stop in reverse: the BFF and admin before the services they call.
+        for listener in reversed(list(self.listeners.values())):
+            await listener.stop()
+        if self._own_data_dir is not None:
+            shutil.rmtree(self._own_data_dir, ignore_errors=True)
+            self._own_data_dir = None
+
+    def gauges(self) -> Gauges:
+        listening: dict[tuple[str, ...], float] = {(s,): float(self.listeners[s].listening)
+                     for s in SERVICES if s in self.listeners}
+        position = self.control.timeline.position()
+        phases: dict[tuple[str, ...], float] = {
+            (p.name,): float(p.name == position.phase) for p in self.config.plan.phases}
+        return {"sim_service_listening": listening, "sim_phase_info": phases}

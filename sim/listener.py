@@ -1,0 +1,66 @@
+"""One aiohttp app on one port, whose port can be closed and reopened (the `down` fault)."""
+
+from __future__ import annotations
+
+import errno
+
+from aiohttp import web
+
+from sim.errors import PortInUseError
+
+SHUTDOWN_TIMEOUT = 0.25  # hung handlers are cancelled after this on stop: Ctrl-C is quick
+
+
+class Listener:
+    def __init__(self, name: str, app: web.Application, host: str, port: int) -> None:
+        self.name = name
+        self.app = app
+        self.host = host
+        self.port = port  # the requested port until started, then the bound one
+        self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
+                                     shutdown_timeout=SHUTDOWN_TIMEOUT)
+        self._site: web.TCPSite | None = None
+        self._set_up = False
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def listening(self) -> bool:
+        return self._site is not None
+
+    async def start(self) -> None:
+        await self._runner.setup()
+        self._set_up = True
+        await self.open()
+
+    async def open(self) -> None:
+        if self._site is not None:
+            return
+        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            reason = "address already in use" if exc.errno == errno.EADDRINUSE else str(exc)
+            raise PortInUseError(self.name, self.host, self.port, reason) from None
+        self.port = site.port
+        self._site = site
+
+    async def close_port(self) -> None:
+        """Refuse new connections and drop open ones, as a crashed process would."""
+        if self._site is None:
+            return
+        await self._site.stop()
+        self._site = None
+        server = self._runner.server
+        if server is not None:
+            for connection in server.connections:
+                connection.force_close()
+
+    async def stop(self) -> None:
+        self._site = None
+        if self._set_up:
+            await self._runner.cleanup()
+            self._set_up = False

@@ -1,0 +1,1 @@
+"""The book's four downstream services, one aiohttp app each."""

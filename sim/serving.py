@@ -1,0 +1,34 @@
+"""`sim serve`: start the host, report where it listens, run until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from sim.host import HostConfig, SimHost
+
+
+async def wait_for_signal() -> str:
+    """Block until SIGINT or SIGTERM; returns the signal's name."""
+    loop = asyncio.get_running_loop()
+    received: asyncio.Future[str] = loop.create_future()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda s=sig: received.done() or received.set_result(s.name))
+    try:
+        return await received
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def serve(config: HostConfig, on_ready: Callable[[SimHost], None],
+                ready_file: Path | None = None) -> str:
+    async with SimHost(config) as host:
+        on_ready(host)
+        if ready_file is not None:
+            text = json.dumps({"urls": host.urls, "seed": host.seed})
+            await asyncio.to_thread(ready_file.write_text, text)
+        return await wait_for_signal()

@@ -1,0 +1,54 @@
+"""Running the real `sim` console script as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+SIM = str(Path(sys.executable).parent / "sim")
+ALL_FREE = ["--products-port", "0", "--inventory-port", "0", "--favorites-port", "0",
+            "--cart-port", "0", "--admin-port", "0"]
+
+
+def run_sim(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    return subprocess.run([SIM, *args], capture_output=True, text=True, timeout=timeout,
+                          env=env, check=False)
+
+
+@contextmanager
+def running_sim(args: Sequence[str], ready_file: Path,
+                timeout: float = 20) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """Start `sim <args> --ready-file F`, wait for F, yield (process, urls); always reaped."""
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    with subprocess.Popen([SIM, *args, "--ready-file", str(ready_file)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env) as process:
+        yield from _until_ready(process, ready_file, timeout)
+
+
+def _until_ready(process: subprocess.Popen[str], ready_file: Path,
+                 timeout: float) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready_file.exists() or not ready_file.read_text():
+            if process.poll() is not None or time.monotonic() > deadline:
+                out, err = process.communicate(timeout=5)
+                raise AssertionError(f"sim did not become ready:\n{out}\n{err}")
+            time.sleep(0.05)
+        yield process, json.loads(ready_file.read_text())["urls"]
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
