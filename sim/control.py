@@ -36,23 +36,28 @@ class FaultControl:
         for listener in self._listeners:
             listener()
 
-    def faults_for(self, service: str) -> tuple[Fault, ...]:
+    def current(self, service: str) -> tuple[tuple[Fault, ...], str]:
+        """(faults, source) in force for a service; runs on every request, so no allocation."""
         override = self._overrides.get(service)
         if override is not None:
-            return override
-        position = self.timeline.position()
-        if position.index is not None:
-            phase_faults = self.plan.phases[position.index].faults
+            return override, "admin"
+        index = self.timeline.index()
+        if index is not None:
+            phase_faults = self.plan.phases[index].faults
             if service in phase_faults:
-                return phase_faults[service]
-        return self.plan.base.get(service, ())
+                return phase_faults[service], "plan"
+        return self.plan.base.get(service, ()), "plan"
+
+    def faults_for(self, service: str) -> tuple[Fault, ...]:
+        return self.current(service)[0]
 
     def source_for(self, service: str) -> str:
+        """Where the faults come from, for people: admin, phase:<name>, base or none."""
         if service in self._overrides:
             return "admin"
-        position = self.timeline.position()
-        if position.index is not None and service in self.plan.phases[position.index].faults:
-            return f"phase:{position.phase}"
+        index = self.timeline.index()
+        if index is not None and service in self.plan.phases[index].faults:
+            return f"phase:{self.plan.phases[index].name}"
         return "base" if service in self.plan.base else "none"
 
     def is_down(self, service: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sim.faults import Fault, Injection
@@ -28,10 +28,13 @@ class Decision:
         return self.delays + tail
 
     def header_value(self) -> str:
-        return ", ".join(i.header_value() for i in self.injections) or "none"
+        if self.terminal_injection is None and not self.delays:
+            return _NONE
+        return ", ".join(i.header_value() for i in self.injections)
 
 
 NO_FAULT = Decision((), None, None)
+_NONE = "none"
 
 
 class FaultEngine:
@@ -43,7 +46,7 @@ class FaultEngine:
         self._rng = random.Random(f"{seed}:{service}:faults")
         self._seen_keys: dict[str, int] = {}
 
-    def decide(self, faults: Sequence[Fault], request_key: str) -> Decision:
+    def decide(self, faults: Sequence[Fault], request_key: Callable[[], str]) -> Decision:
         if not faults:
             return NO_FAULT
         delays: list[Injection] = []
@@ -55,8 +58,9 @@ class FaultEngine:
             # One draw per fault per request, fired or not, keeps the stream aligned.
             roll = self._rng.random()
             if isinstance(fault, FailFirst):
-                attempt = self._seen_keys.get(request_key, 0) + 1
-                self._seen_keys[request_key] = attempt
+                key = request_key()
+                attempt = self._seen_keys.get(key, 0) + 1
+                self._seen_keys[key] = attempt
                 if terminal is None and attempt <= fault.attempts and roll < fault.probability:
                     terminal = fault
                     terminal_injection = Injection(

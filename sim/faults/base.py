@@ -13,6 +13,10 @@ from sim.faults.spec import SpecReader
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+INJECTED_HEADER = "X-Sim-Injected"
+# What was injected into a request, for responses that a fault prepares itself.
+INJECTED_KEY = web.RequestKey("sim_injected", str)
+
 
 @dataclass(frozen=True)
 class Injection:

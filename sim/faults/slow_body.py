@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from aiohttp import web
 
 from sim.durations import format_duration
-from sim.faults.base import Fault, Handler, Injection
+from sim.faults.base import INJECTED_HEADER, INJECTED_KEY, Fault, Handler, Injection
 from sim.faults.spec import SpecReader
 
 
@@ -40,6 +40,7 @@ class SlowBody(Fault):
         body = inner.body if isinstance(inner, web.Response) else b""
         payload = bytes(body) if isinstance(body, bytes | bytearray) else b""
         stream = web.StreamResponse(status=inner.status, headers=inner.headers)
+        stream.headers[INJECTED_HEADER] = request.get(INJECTED_KEY, injection.kind)
         stream.content_length = len(payload)
         await stream.prepare(request)
         pieces = max(1, min(self.chunks, len(payload)))

@@ -9,22 +9,24 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
 from sim.control import FaultControl
-from sim.engine import NO_FAULT
+from sim.engine import NO_FAULT, Decision
 from sim.errors import ConfigError
 from sim.events import FaultInjected, RequestAbandoned
 from sim.faults import parse_fault_header
+from sim.faults.base import INJECTED_HEADER, INJECTED_KEY
 from sim.faults.reset import ConnectionDropped
 from sim.ledger import Ledger
 
-INJECTED_HEADER = "X-Sim-Injected"
 FAULT_HEADER = "X-Sim-Fault"
 REQUEST_ID_HEADER = "X-Request-Id"
+TIMER_LEAD = 0.0005
 
 
 @dataclass
@@ -33,13 +35,25 @@ class ServiceRuntime:
     control: FaultControl
     ledger: Ledger
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _status_keys: dict[object, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def next_request_id(self) -> str:
         return f"{self.name}-{next(self._ids)}"
 
+    def request_id(self, request: web.Request) -> str:
+        return request.headers.get(REQUEST_ID_HEADER) or self.next_request_id()
+
+    def finish(self, started: float, ended: float, status: object) -> None:
+        """Count and time one answer; keys are cached because this runs on every request."""
+        key = self._status_keys.get(status)
+        if key is None:
+            key = self._status_keys[status] = ("sim_requests_total", (self.name, str(status)))
+        self.ledger.counters[key] += 1
+        if isinstance(status, int):
+            self.ledger.observe("sim_request_duration_seconds", (self.name,), ended - started)
+
 
 RUNTIME = web.AppKey("runtime", ServiceRuntime)
-_INJECTED = web.RequestKey("sim_injected", str)
 
 
 def json_error(status: int, message: str, **extra: Any) -> web.Response:
@@ -60,67 +74,71 @@ def parse_id(request: web.Request, name: str = "id") -> int:
 @web.middleware
 async def fault_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
-    ledger = runtime.ledger
     loop = asyncio.get_running_loop()
     started = loop.time()
-    request_id = request.headers.get(REQUEST_ID_HEADER) or runtime.next_request_id()
     header = request.headers.get(FAULT_HEADER)
-    if header is not None:
+    if header is None:
+        faults, source = runtime.control.current(runtime.name)
+    else:
         try:
             faults, source = parse_fault_header(header), "header"
         except ConfigError as exc:
             return json_error(400, exc.one_line(), field=exc.field)
-    else:
-        faults = runtime.control.faults_for(runtime.name)
-        source = runtime.control.source_for(runtime.name).split(":")[0]
-        source = "plan" if source in ("phase", "base") else source
-    engine = runtime.control.engines[runtime.name]
-    decision = engine.decide(faults, f"{request.method} {request.path_qs}") if faults else NO_FAULT
-    now = ledger.at(started)
-    for injection in decision.injections:
-        ledger.emit(FaultInjected(now, runtime.name, request_id, injection.kind,
-                                  injection.delay, injection.params, source))
-        ledger.count("sim_faults_injected_total", (runtime.name, injection.kind))
-    request[_INJECTED] = decision.header_value()
+    decision = NO_FAULT
+    if faults:
+        decision = runtime.control.engines[runtime.name].decide(faults, request_key(request))
+        _record_injections(runtime, request, started, decision, source)
+    request[INJECTED_KEY] = decision.header_value()
     try:
         if decision.delay:
-            await asyncio.sleep(decision.delay)
+            # Aim at a deadline from arrival, a little early: loop timers have millisecond
+            # granularity and fire up to ~1 ms late, so this centres the observed delay.
+            await asyncio.sleep(started + decision.delay - TIMER_LEAD - loop.time())
         if decision.terminal is not None and decision.terminal_injection is not None:
             response = await decision.terminal.respond(
                 request, decision.terminal_injection, handler)
         else:
             response = await handler(request)
     except ConnectionDropped:
-        ledger.count("sim_requests_total", (runtime.name, "reset"))
+        runtime.finish(started, loop.time(), "reset")
         # The transport is gone; cancelling is how aiohttp drops a request quietly.
         raise asyncio.CancelledError from None
     except web.HTTPException as exc:
-        exc.headers[INJECTED_HEADER] = request[_INJECTED]
-        _finish(runtime, started, loop.time(), exc.status)
+        exc.headers[INJECTED_HEADER] = request[INJECTED_KEY]
+        runtime.finish(started, loop.time(), exc.status)
         raise
     except asyncio.CancelledError:
-        elapsed = loop.time() - started
-        ledger.emit(RequestAbandoned(ledger.at(loop.time()), runtime.name, request_id, elapsed))
-        ledger.count("sim_requests_total", (runtime.name, "abandoned"))
+        ended = loop.time()
+        runtime.ledger.emit(RequestAbandoned(runtime.ledger.at(ended), runtime.name,
+                                             runtime.request_id(request), ended - started))
+        runtime.finish(started, ended, "abandoned")
         raise
-    _finish(runtime, started, loop.time(), response.status)
+    if not response.prepared:
+        response.headers[INJECTED_HEADER] = request[INJECTED_KEY]
+    runtime.finish(started, loop.time(), response.status)
     return response
 
 
-def _finish(runtime: ServiceRuntime, started: float, ended: float, status: int) -> None:
-    runtime.ledger.count("sim_requests_total", (runtime.name, str(status)))
-    runtime.ledger.observe("sim_request_duration_seconds", (runtime.name,), ended - started)
+def request_key(request: web.Request) -> Callable[[], str]:
+    """fail_first counts per method + path + query; built only when a plan needs it."""
+    return lambda: f"{request.method} {request.path_qs}"
 
 
-async def _add_injected_header(request: web.Request, response: web.StreamResponse) -> None:
-    value = request.get(_INJECTED)
-    if value is not None:
-        response.headers[INJECTED_HEADER] = value
+def _record_injections(runtime: ServiceRuntime, request: web.Request, started: float,
+                       decision: Decision, source: str) -> None:
+    if not decision.injections:
+        return
+    ledger = runtime.ledger
+    now = ledger.at(started)
+    request_id = runtime.request_id(request)
+    for injection in decision.injections:
+        ledger.emit(FaultInjected(now, runtime.name, request_id, injection.kind,
+                                  injection.delay, injection.params, source))
+        ledger.count("sim_faults_injected_total", (runtime.name, injection.kind))
 
 
 def make_service_app(runtime: ServiceRuntime) -> web.Application:
-    """The shell every service shares: fault middleware, runtime key, injected header."""
+    """The shell every service shares: the runtime under its key, the fault middleware."""
     app = web.Application(middlewares=[fault_middleware], client_max_size=64 * 1024)
     app[RUNTIME] = runtime
-    app.on_response_prepare.append(_add_injected_header)
     return app

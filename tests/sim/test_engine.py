@@ -13,7 +13,7 @@ FLAKY = parse_faults([
 
 
 def trace(engine: FaultEngine, n: int) -> list[str]:
-    return [engine.decide(FLAKY, f"GET /x/{i}").header_value() for i in range(n)]
+    return [engine.decide(FLAKY, lambda i=i: f"GET /x/{i}").header_value() for i in range(n)]
 
 
 def test_same_seed_same_decisions_and_delays() -> None:
@@ -27,14 +27,14 @@ def test_services_do_not_share_a_stream() -> None:
     inventory, cart = FaultEngine("inventory", 5), FaultEngine("cart", 5)
     interleaved = []
     for i in range(100):
-        cart.decide(FLAKY, "GET /users/1/cart")
-        interleaved.append(inventory.decide(FLAKY, f"GET /x/{i}").header_value())
+        cart.decide(FLAKY, lambda: "GET /users/1/cart")
+        interleaved.append(inventory.decide(FLAKY, lambda i=i: f"GET /x/{i}").header_value())
     assert interleaved == alone
 
 
 def test_probabilities_are_honoured() -> None:
     engine = FaultEngine("cart", 3)
-    decisions = [engine.decide(FLAKY, "k") for _ in range(10_000)]
+    decisions = [engine.decide(FLAKY, lambda: "k") for _ in range(10_000)]
     errors = sum(d.terminal is not None and d.terminal.kind == "error" for d in decisions)
     delayed = sum(bool(d.delays) for d in decisions)
     assert 0.28 < errors / 10_000 < 0.32
@@ -44,6 +44,6 @@ def test_probabilities_are_honoured() -> None:
 def test_only_one_terminal_fault_fires() -> None:
     engine = FaultEngine("cart", 1)
     both = parse_faults([{"type": "error"}, {"type": "reset"}], "f")
-    decision = engine.decide(both, "k")
+    decision = engine.decide(both, lambda: "k")
     assert decision.terminal is not None and decision.terminal.kind == "error"
     assert [i.kind for i in decision.injections] == ["error"]

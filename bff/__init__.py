@@ -1,0 +1,1 @@
+"""The backend-for-frontend under test: an aggregator with explicit resilience policies."""
