@@ -63,14 +63,23 @@ def serve(
     favorites_port: Annotated[int, _port_option("favorites")] = DEFAULT_PORTS["favorites"],
     cart_port: Annotated[int, _port_option("cart")] = DEFAULT_PORTS["cart"],
     admin_port: Annotated[int, _port_option("admin")] = DEFAULT_PORTS["admin"],
+    bff_port: Annotated[int, _port_option("bff")] = DEFAULT_PORTS["bff"],
+    policy: Annotated[str, typer.Option(
+        help="BFF policy: naive, book, book-retry, resilient, or a policy .toml")] = "resilient",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override a policy knob: inventory.retry.max_attempts=2")] = None,
+    bff: Annotated[bool, typer.Option(help="serve the BFF (--no-bff: bring your own)")] = True,
 ) -> None:
-    """Run the simulated services (and admin API) until Ctrl-C or SIGTERM."""
+    """Run the simulated services, the BFF and the admin API until Ctrl-C or SIGTERM."""
+    from bff.app import attach_bff
+    from bff.overrides import resolve_policy
     from sim.host import HostConfig
     from sim.plan import FaultPlan, load_fault_plan
     from sim.serving import serve as serve_forever
     from sim.views import listeners_table
 
     with user_errors():
+        policy_set = resolve_policy(policy, set_)
         plan = load_fault_plan(faults) if faults else FaultPlan()
         config = HostConfig(
             host=host, seed=seed if seed is not None else (plan.seed or 0), products=products,
@@ -82,9 +91,14 @@ def serve(
 
         def ready(sim_host: Any) -> None:
             console.print(listeners_table(sim_host.urls, sim_host.control.snapshot()))
-            console.print(f"seed {sim_host.seed} · loop {aio.loop_name()} · Ctrl-C to stop")
+            console.print(f"seed {sim_host.seed} · policy {policy_set.name if bff else '-'} · "
+                          f"loop {aio.loop_name()} · Ctrl-C to stop")
 
-        signal_name = aio.run(serve_forever(config, ready, ready_file))
+        async def with_bff(sim_host: Any) -> None:
+            if bff and not only:  # --only serves a part: the BFF needs all four
+                await attach_bff(sim_host, policy_set, bff_port)
+
+        signal_name = aio.run(serve_forever(config, ready, ready_file, with_bff))
         console.print(f"stopped ({signal_name})")
 
 

@@ -35,7 +35,7 @@ SIM = str(Path(sys.executable).parent / "sim")
 
 def start_sim(ready: Path) -> subprocess.Popen[str]:
     args = [SIM, "serve", "--ready-file", str(ready)]
-    for name in ("products", "inventory", "favorites", "cart", "admin"):
+    for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
         args += [f"--{name}-port", "0"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, text=True)
     while not ready.exists() or not ready.read_text():

@@ -34,6 +34,7 @@ class CallNotPermitted(Event):
     """The breaker rejected a call without calling the downstream."""
 
     kind: ClassVar[str] = "call_not_permitted"
+    frequent: ClassVar[bool] = True  # one per call under load
     breaker: str
     state: str
     retry_after: float | None = None  # seconds until the breaker may admit calls again
@@ -55,6 +56,7 @@ class RetryScheduled(Event):
     """Attempt `attempt` failed with `cause`; the next one starts after `delay` seconds."""
 
     kind: ClassVar[str] = "retry_scheduled"
+    frequent: ClassVar[bool] = True  # one per call under load
     downstream: str
     attempt: int
     delay: float
@@ -70,6 +72,7 @@ class RetryBlocked(Event):
     """
 
     kind: ClassVar[str] = "retry_blocked"
+    frequent: ClassVar[bool] = True  # one per call under load
     downstream: str
     attempt: int
     reason: str
@@ -82,6 +85,66 @@ class BulkheadRejected(Event):
     """A call was refused at once because the downstream's concurrency cap was reached."""
 
     kind: ClassVar[str] = "bulkhead_rejected"
+    frequent: ClassVar[bool] = True  # one per call under load
     downstream: str
     in_use: int
     max_concurrent: int
+
+
+@dataclass(frozen=True)
+class AttemptFinished(Event):
+    """One attempt at a downstream call ended. outcome: ok, timeout, connection_error,
+    status 503, malformed, ... (the `Outcome` string); `which` says which timeout fired."""
+
+    kind: ClassVar[str] = "attempt"
+    frequent: ClassVar[bool] = True
+    downstream: str
+    request_id: str
+    attempt: int
+    outcome: str
+    duration: float
+    hedge: bool = False
+
+
+@dataclass(frozen=True)
+class TimeoutFired(Event):
+    """An attempt was cut off. which: per_try (the downstream's own timeout) or deadline
+    (the request's time ran out, or the stage wait ended). The downstream may still be
+    working on it: that work is counted as abandoned."""
+
+    kind: ClassVar[str] = "timeout"
+    frequent: ClassVar[bool] = True
+    downstream: str
+    request_id: str
+    which: str
+    after: float
+
+
+@dataclass(frozen=True)
+class FallbackServed(Event):
+    """A failed call was answered from a fallback. served: null or last_good (with age)."""
+
+    kind: ClassVar[str] = "fallback"
+    frequent: ClassVar[bool] = True
+    downstream: str
+    request_id: str
+    served: str
+    cause: str
+    age: float | None = None
+
+
+@dataclass(frozen=True)
+class HedgeSent(Event):
+    kind: ClassVar[str] = "hedge_sent"
+    frequent: ClassVar[bool] = True
+    downstream: str
+    request_id: str
+    after: float
+
+
+@dataclass(frozen=True)
+class HedgeWon(Event):
+    kind: ClassVar[str] = "hedge_won"
+    frequent: ClassVar[bool] = True
+    downstream: str
+    request_id: str

@@ -14,12 +14,16 @@ from typing import Any, ClassVar
 @dataclass(frozen=True)
 class Event:
     kind: ClassVar[str] = "event"
+    # Frequent events (one per request or attempt) share a ring buffer of their own, so a
+    # busy run cannot push the rare ones (phases, breaker transitions) out of the ledger.
+    frequent: ClassVar[bool] = False
     t: float
 
 
 @dataclass(frozen=True)
 class FaultInjected(Event):
     kind: ClassVar[str] = "fault_injected"
+    frequent: ClassVar[bool] = True
     service: str
     request_id: str
     fault: str
@@ -33,6 +37,7 @@ class RequestAbandoned(Event):
     """The caller went away before the service answered (its timeout fired)."""
 
     kind: ClassVar[str] = "request_abandoned"
+    frequent: ClassVar[bool] = True
     service: str
     request_id: str
     after: float

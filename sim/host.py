@@ -79,6 +79,7 @@ class SimHost:
         self.config = config
         self.listeners: dict[str, Listener] = {}
         self.state_sections: dict[str, Callable[[], Any]] = {}
+        self.gauge_providers: list[Callable[[], Gauges]] = []
         self._sync_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._own_data_dir: Path | None = None
@@ -193,4 +194,7 @@ class SimHost:
         position = self.control.timeline.position()
         phases: dict[tuple[str, ...], float] = {
             (p.name,): float(p.name == position.phase) for p in self.config.plan.phases}
-        return {"sim_service_listening": listening, "sim_phase_info": phases}
+        gauges: Gauges = {"sim_service_listening": listening, "sim_phase_info": phases}
+        for provider in self.gauge_providers:
+            gauges.update(provider())
+        return gauges

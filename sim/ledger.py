@@ -1,12 +1,14 @@
 """The ledger: every typed event of a run, counters and latency histograms.
 
-Memory stays bounded: events live in a ring buffer (the newest `capacity`), while
-counters and histograms aggregate everything since the start.
+Memory stays bounded: events live in two ring buffers, the newest `capacity` frequent
+events (per request or attempt) and the newest `rare_capacity` rare ones (phases, breaker
+transitions, fault changes), while counters and histograms aggregate the whole run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import itertools
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -35,11 +37,13 @@ def _plain(value: Any) -> Any:
 
 
 class Ledger:
-    def __init__(self, clock: Callable[[], float], capacity: int = 20_000) -> None:
+    def __init__(self, clock: Callable[[], float], capacity: int = 20_000,
+                 rare_capacity: int = 20_000) -> None:
         self._clock = clock
         self._t0 = clock()
         self._seq = itertools.count(1)
-        self._events: deque[tuple[int, Event]] = deque(maxlen=capacity)
+        self._frequent: deque[tuple[int, Event]] = deque(maxlen=capacity)
+        self._rare: deque[tuple[int, Event]] = deque(maxlen=rare_capacity)
         self.last_seq = 0
         self.counters: Counter[tuple[str, Labels]] = Counter()
         self.histograms: dict[tuple[str, Labels], LatencyRecorder] = {}
@@ -56,7 +60,7 @@ class Ledger:
     def emit(self, event: Event) -> int:
         seq = next(self._seq)
         self.last_seq = seq
-        self._events.append((seq, event))
+        (self._frequent if event.frequent else self._rare).append((seq, event))
         self.counters[("events_total", (event.kind,))] += 1
         for listener in self._listeners:
             listener(seq, event)
@@ -78,7 +82,7 @@ class Ledger:
     def events_since(self, since: int = 0, limit: int = 1000,
                      kinds: frozenset[str] | None = None) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for seq, event in self._events:
+        for seq, event in self.iter_events():
             if seq <= since or (kinds and event.kind not in kinds):
                 continue
             out.append(event_to_dict(seq, event))
@@ -87,11 +91,14 @@ class Ledger:
         return out
 
     def iter_events(self) -> Iterator[tuple[int, Event]]:
-        return iter(self._events)
+        """Both rings merged in sequence order."""
+        return heapq.merge(self._frequent, self._rare, key=lambda item: item[0])
 
     @property
     def oldest_seq(self) -> int:
-        return self._events[0][0] if self._events else self.last_seq + 1
+        """The oldest sequence number still held (older frequent events may be gone)."""
+        heads = [ring[0][0] for ring in (self._frequent, self._rare) if ring]
+        return min(heads) if heads else self.last_seq + 1
 
     def counter_values(self, metric: str) -> dict[Labels, int]:
         return {labels: n for (name, labels), n in self.counters.items() if name == metric}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from sim.host import HostConfig, SimHost
@@ -30,8 +30,11 @@ async def wait_for_signal() -> str:
 
 
 async def serve(config: HostConfig, on_ready: Callable[[SimHost], None],
-                ready_file: Path | None = None) -> str:
+                ready_file: Path | None = None,
+                attach: Callable[[SimHost], Awaitable[object]] | None = None) -> str:
     async with SimHost(config) as host:
+        if attach is not None:
+            await attach(host)
         on_ready(host)
         if ready_file is not None:
             text = json.dumps({"urls": host.urls, "seed": host.seed})

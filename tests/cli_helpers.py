@@ -14,7 +14,7 @@ from pathlib import Path
 
 SIM = str(Path(sys.executable).parent / "sim")
 ALL_FREE = ["--products-port", "0", "--inventory-port", "0", "--favorites-port", "0",
-            "--cart-port", "0", "--admin-port", "0"]
+            "--cart-port", "0", "--admin-port", "0", "--bff-port", "0"]
 
 
 def run_sim(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

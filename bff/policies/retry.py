@@ -191,7 +191,8 @@ class RetryPolicy:
         backoff = self.backoff(attempt, previous_delay, rng)
         delay = max(backoff, honoured) if honoured is not None else backoff
         used = honoured if honoured is not None and honoured >= backoff else None
-        if time_left is not None and time_left < delay + cfg.min_useful_attempt:
+        # The epsilon keeps float rounding (0.1 + 0.05 > 0.15) from refusing an exact fit.
+        if time_left is not None and time_left < delay + cfg.min_useful_attempt - 1e-9:
             return blocked("deadline", f"{time_left:.3f}s left < {delay:.3f}s delay + "
                            f"{cfg.min_useful_attempt:.3f}s useful attempt")
         if budget is not None and not budget.try_spend():

@@ -7,6 +7,7 @@ import pytest
 from bff.clock import FakeClock
 from bff.events import BreakerThresholdExceeded, BreakerTransition, CallNotPermitted
 from bff.policies.breaker import BreakerConfig, CircuitBreaker, Permit, Rejection
+from sim.errors import ConfigError
 from tests.bff.conftest import Recorder
 
 
@@ -438,3 +439,27 @@ def test_snapshot_reports_what_the_admin_api_shows(clock: FakeClock, events: Rec
         "opens": 0, "open_duration": 10.0, "open_until": None, "half_open_probes": 0,
         "not_permitted": 0,
     }
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [({"mode": "off"}, "mode",
+      "expected one of 'normal', 'forced_open', 'disabled', 'metrics_only', got 'off'"),
+     ({"window_type": "sliding"}, "window_type",
+      "expected one of 'count', 'time', 'first_failure', got 'sliding'"),
+     ({"window_size": 2.5}, "window_size", "a count window needs a whole number of calls"),
+     ({"failure_rate_threshold": 50}, "failure_rate_threshold",
+      "expected a rate in (0, 1] or none (off), got 50"),
+     ({"open_duration_multiplier": 0.5}, "open_duration_multiplier",
+      "expected a number >= 1, got 0.5"),
+     ({"open_duration": 10.0, "max_open_duration": 5.0}, "max_open_duration",
+      "expected a number >= 10, got 5.0"),
+     ({"half_open_max_probes": 2, "half_open_successes_to_close": 3},
+      "half_open_successes_to_close", "expected at most half_open_max_probes (2), got 3"),
+     ({"consecutive_failures": 0}, "consecutive_failures", "expected an integer >= 1, got 0")])
+def test_invalid_breaker_config_names_the_field_and_allowed_values(
+        fields: dict[str, object], field: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        BreakerConfig(**fields)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert message in caught.value.problem

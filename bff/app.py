@@ -1,0 +1,204 @@
+"""The BFF (:9000): GET /products/all aggregates the four downstreams through their
+policy pipelines, the book's way: products, favorites and cart at once, then inventory
+once per product, at once. Status semantics: products timed out -> 504, products failed
+-> 500 (unless a last-good fallback serves it); anything else degrades to null."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import typing
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bff.caller import CallResult, DownstreamCaller
+from bff.context import RequestContext
+from bff.decoders import DECODERS
+from bff.policies.breaker import State
+from bff.policyset import PolicySet
+from bff.telemetry import Telemetry
+from sim import SERVICES
+from sim.errors import ConfigError
+from sim.host import SimHost
+from sim.ledger import Ledger
+from sim.metrics import Gauges
+
+STATES: tuple[str, ...] = typing.get_args(State)
+USER_HEADER = "X-User-Id"
+DEFAULT_USER = 3
+# Headroom past the deadline for writing the answer; the pipeline itself never overruns.
+_GRACE = 0.05
+
+
+@dataclass
+class Bff:
+    policy: PolicySet
+    urls: Mapping[str, str]
+    telemetry: Telemetry
+    seed: int
+    callers: dict[str, DownstreamCaller] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def next_request_id(self) -> str:
+        return f"bff-{next(self._ids)}"
+
+    def snapshot(self) -> dict[str, Any]:
+        """Live policy state for /state: breakers, budgets, bulkheads."""
+        out: dict[str, Any] = {"policy": self.policy.name}
+        for name, caller in self.callers.items():
+            out[name] = {
+                "breaker": caller.breaker.snapshot() if caller.breaker else None,
+                "budget": caller.budget.snapshot() if caller.budget else None,
+                "bulkhead": {"in_use": caller.bulkhead.in_use, "peak": caller.bulkhead.peak,
+                             "rejected": caller.bulkhead.rejected,
+                             "max_concurrent": caller.bulkhead.max_concurrent},
+            }
+        return out
+
+
+BFF = web.AppKey("bff", Bff)
+
+
+def _json_error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status)
+
+
+def _user_id(request: web.Request) -> int:
+    raw = request.headers.get(USER_HEADER) or request.query.get("user_id")
+    if raw is None:
+        return DEFAULT_USER
+    try:
+        user = int(raw)
+    except ValueError:
+        user = -1
+    if user < 0:
+        raise web.HTTPBadRequest(
+            text=f'{{"error": "{USER_HEADER} or user_id must be a non-negative integer"}}',
+            content_type="application/json")
+    return user
+
+
+async def all_products(request: web.Request) -> web.Response:
+    bff = request.app[BFF]
+    user = _user_id(request)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    policy = bff.policy
+    ctx = RequestContext(request.headers.get("X-Request-Id") or bff.next_request_id(),
+                         loop.time, started + policy.deadline, started + policy.deadline)
+    try:
+        async with asyncio.timeout(policy.deadline + _GRACE):
+            response = await _aggregate(bff, ctx, user)
+    except TimeoutError:  # belt and braces: the stages should always end in time
+        response = _json_error(504, "the BFF's request deadline expired")
+        _finish(bff, "504", started, loop.time())
+    response.headers["Server-Timing"] = ctx.server_timing()
+    response.headers["X-Request-Id"] = ctx.request_id
+    return response
+
+
+async def _aggregate(bff: Bff, ctx: RequestContext, user: int) -> web.Response:
+    callers = bff.callers
+    ctx.enter_stage(bff.policy.catalogue_wait)
+    products, favorites, cart = await asyncio.gather(
+        callers["products"].call("/products", "all", ctx),
+        callers["favorites"].call(f"/users/{user}/favorites", user, ctx),
+        callers["cart"].call(f"/users/{user}/cart", user, ctx),
+    )
+    started = ctx.deadline - bff.policy.deadline
+    if products.value is None:
+        if products.timed_out:
+            _finish(bff, "504", started, ctx.clock())
+            return _json_error(504, "could not reach the products service in time",
+                               cause=products.outcome)
+        _finish(bff, "500", started, ctx.clock())
+        return _json_error(500, "the products service failed", cause=products.outcome)
+    ctx.enter_stage(bff.policy.inventory_wait)
+    product_ids: list[int] = products.value
+    stock = await asyncio.gather(*(
+        callers["inventory"].call(f"/products/{pid}/inventory", pid, ctx,
+                                  timing_name=f"inventory-{pid}")
+        for pid in product_ids))
+    degraded = [name for name, result in (("products", products), ("favorites", favorites),
+                                          ("cart", cart)) if result.fallback]
+    if any(result.fallback for result in stock):
+        degraded.append("inventory")
+    body = {
+        "cart_items": _count(cart),
+        "favorite_items": _count(favorites),
+        "products": [{"product_id": pid, "inventory": result.value}
+                     for pid, result in zip(product_ids, stock, strict=True)],
+        "degraded": degraded,
+    }
+    _finish(bff, "degraded" if degraded else "complete", started, ctx.clock())
+    return web.json_response(body)
+
+
+def _count(result: CallResult) -> int | None:
+    return result.value if isinstance(result.value, int) else None
+
+
+def _finish(bff: Bff, outcome: str, started: float, ended: float) -> None:
+    bff.telemetry.count("bff_requests_total", (outcome,))
+    bff.telemetry.observe("bff_request_duration_seconds", (outcome,), ended - started)
+
+
+def create_app(policy: PolicySet, urls: Mapping[str, str], ledger: Ledger,
+               seed: int = 0) -> web.Application:
+    """The BFF app; `urls` maps each downstream to its base URL."""
+    app = web.Application(client_max_size=64 * 1024)
+    bff = Bff(policy, dict(urls), Telemetry(ledger), seed)
+    app[BFF] = bff
+
+    async def downstream_session(app: web.Application) -> AsyncIterator[None]:
+        # One pooled session for the whole BFF; keep-alive to every downstream.
+        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300)
+        async with aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                         timeout=aiohttp.ClientTimeout(total=None)) as session:
+            # aiohttp silently re-sends an idempotent request once when a connection drops;
+            # the BFF's retries must be the only ones, or every count would be wrong.
+            session._retry_connection = False
+            loop = asyncio.get_running_loop()
+            for index, name in enumerate(SERVICES):
+                bff.callers[name] = DownstreamCaller(
+                    name, urls[name], policy.downstream(name), session, bff.telemetry,
+                    loop.time, DECODERS[name], random.Random(f"{seed}:bff:{name}:{index}"))
+            yield
+            for caller in bff.callers.values():
+                caller.close()
+
+    app.cleanup_ctx.append(downstream_session)
+    app.router.add_get("/products/all", all_products)
+    return app
+
+
+async def attach_bff(host: SimHost, policy: PolicySet, port: int,
+                     urls: Mapping[str, str] | None = None, bind: str | None = None) -> Bff:
+    """Serve the BFF next to the simulated services (or `urls`: downstreams elsewhere),
+    reporting into the host's ledger, /state and /metrics."""
+    downstreams = dict(urls) if urls is not None else {s: host.urls[s] for s in SERVICES}
+    missing = [s for s in SERVICES if s not in downstreams]
+    if missing:
+        raise ConfigError("--only", f"the BFF needs all four downstreams; missing: "
+                                    f"{', '.join(missing)}")
+    app = create_app(policy, downstreams, host.ledger, host.seed)
+    await host.add_listener("bff", app, bind or host.config.host, port)
+    bff = app[BFF]
+    host.state_sections["bff"] = bff.snapshot
+    host.gauge_providers.append(lambda: _breaker_gauges(bff))
+    return bff
+
+
+def _breaker_gauges(bff: Bff) -> Gauges:
+    states: dict[tuple[str, ...], float] = {}
+    for name, caller in bff.callers.items():
+        if caller.breaker is not None:
+            current = caller.breaker.state
+            for state in STATES:
+                states[(name, state)] = float(state == current)
+    return {"bff_breaker_state": states}

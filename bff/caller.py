@@ -1,0 +1,226 @@
+"""One downstream's policy pipeline, outermost first:
+
+    deadline -> fallback -> retry (budget, hedging) -> breaker -> bulkhead -> per-try timeout
+    -> the HTTP call
+
+`DownstreamCaller.call()` never raises for a downstream's failure: it returns a CallResult
+whose value is None when every attempt failed and the fallback had nothing to serve.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from bff.clock import Clock
+from bff.context import RequestContext, TimingEntry
+from bff.errors import AttemptFailed, AttemptRejected, AttemptTimedOut
+from bff.events import (
+    BulkheadRejected,
+    FallbackServed,
+    RetryBlocked,
+    RetryScheduled,
+)
+from bff.http import DEADLINE_HEADER, send
+from bff.policies.breaker import CircuitBreaker, Rejection
+from bff.policies.budget import RetryBudget
+from bff.policies.bulkhead import Bulkhead
+from bff.policies.fallback import LastGoodCache
+from bff.policies.hedge import hedge_delay
+from bff.policies.retry import BREAKER_OPEN, BULKHEAD_FULL, RetryPolicy
+from bff.policyset import DownstreamPolicy
+from bff.telemetry import Telemetry
+from sim.latency import LatencyRecorder
+
+Decoder = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class CallResult:
+    value: Any  # the decoded answer, a fallback's value, or None
+    ok: bool  # the downstream answered (False: failed, maybe with a fallback)
+    outcome: str  # ok | the last failure ("timeout", "status 503", "breaker_open", ...)
+    timed_out: bool  # the final failure was a timeout (products: 504 rather than 500)
+    fallback: str | None  # None | "null" | "last_good"
+    attempts: int
+
+
+class DownstreamCaller:
+    def __init__(self, name: str, base_url: str, policy: DownstreamPolicy,
+                 session: aiohttp.ClientSession, telemetry: Telemetry, clock: Clock,
+                 decode: Decoder, rng: random.Random) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.session = session
+        self.telemetry = telemetry
+        self.clock = clock
+        self.decode = decode
+        self.retry = RetryPolicy(policy.retry, rng)
+        self.budget = RetryBudget(policy.budget, clock) if policy.budget else None
+        self.bulkhead = Bulkhead(policy.bulkhead)
+        self.cache = LastGoodCache()
+        self.latency = LatencyRecorder()  # attempt durations, for hedging at p95
+        self.breaker: CircuitBreaker | None = None
+        if policy.breaker is not None:
+            self.breaker = CircuitBreaker(name, policy.breaker, clock,
+                                          listener=self._on_breaker_event)
+        self._labels = (name,)
+        self._scheduled: asyncio.TimerHandle | None = None
+
+    # -- the pipeline, outside in -----------------------------------------------------
+
+    async def call(self, path: str, key: object, ctx: RequestContext,
+                   timing_name: str | None = None) -> CallResult:
+        started = self.clock()
+        if self.budget is not None:
+            self.budget.record_request()
+        attempts = [0]
+        try:
+            value = await self._with_retries(path, ctx, attempts)
+        except AttemptFailed as failure:
+            result = self._fall_back(key, failure, ctx, attempts[0])
+        else:
+            if self.policy.fallback.kind == "last_good":
+                self.cache.store(key, value, self.clock())
+            result = CallResult(value, True, "ok", False, None, attempts[0])
+        self.telemetry.count("bff_calls_total", (self.name, _result_label(result)))
+        outcome = result.outcome if result.fallback is None else \
+            f"{result.fallback}({result.outcome})"
+        if attempts[0] > 1:
+            outcome += f" x{attempts[0]}"
+        ctx.timings.append(TimingEntry(timing_name or self.name, self.clock() - started,
+                                       outcome))
+        return result
+
+    def _fall_back(self, key: object, failure: AttemptFailed, ctx: RequestContext,
+                   attempts: int) -> CallResult:
+        config = self.policy.fallback
+        cause = str(failure.outcome)
+        timed_out = isinstance(failure, AttemptTimedOut)
+        served: str | None = None
+        value: Any = None
+        age: float | None = None
+        if config.kind == "last_good":
+            found, cached, age = self.cache.get(key, self.clock(), config.max_age)
+            if found:
+                served, value = "last_good", cached
+        if served is None and config.kind in ("null", "last_good") and self.name != "products":
+            served, age = "null", None
+        if served is not None:
+            self.telemetry.count("bff_fallbacks_total", (self.name, served))
+            self.telemetry.emit(FallbackServed(self.clock(), self.name, ctx.request_id,
+                                               served, cause, age))
+        return CallResult(value, False, cause, timed_out, served, attempts)
+
+    async def _with_retries(self, path: str, ctx: RequestContext, attempts: list[int]) -> Any:
+        previous: float | None = None
+        retrying = self.policy.retry.max_attempts > 1
+        while True:
+            attempts[0] += 1
+            attempt = attempts[0]
+            try:
+                return await self._attempt_maybe_hedged(path, ctx, attempt)
+            except AttemptFailed as failure:
+                if not retrying:
+                    raise
+                decision = self.retry.decide(
+                    attempt, failure.outcome, ctx.time_left(), failure.retry_after,
+                    idempotent=True, budget=self.budget, previous_delay=previous)
+                now = self.clock()
+                if not decision.retry:
+                    reason = decision.blocked or "not_retryable"
+                    self.telemetry.count("bff_retries_blocked_total", (self.name, reason))
+                    self.telemetry.emit(RetryBlocked(now, self.name, attempt, reason,
+                                                     decision.cause, decision.detail))
+                    raise
+                self.telemetry.count("bff_retries_scheduled_total", self._labels)
+                self.telemetry.emit(RetryScheduled(now, self.name, attempt, decision.delay,
+                                                   decision.cause, decision.retry_after))
+                previous = decision.backoff
+                if decision.delay > 0:
+                    await asyncio.sleep(decision.delay)
+
+    async def _attempt_maybe_hedged(self, path: str, ctx: RequestContext, attempt: int) -> Any:
+        hedge = self.policy.hedge
+        if not hedge.enabled:
+            return await self._attempt(path, ctx, attempt, hedged=False)
+        from bff.hedging import race_with_hedge
+
+        return await race_with_hedge(self, path, ctx, attempt,
+                                     hedge_delay(hedge, self.latency))
+
+    async def _attempt(self, path: str, ctx: RequestContext, attempt: int,
+                       hedged: bool) -> Any:
+        permit = None
+        if self.breaker is not None:
+            decision = self.breaker.try_acquire()
+            if isinstance(decision, Rejection):
+                raise AttemptRejected(BREAKER_OPEN, f"breaker {decision.state}")
+            permit = decision
+        if not self.bulkhead.try_enter():
+            if permit is not None and self.breaker is not None:
+                self.breaker.on_ignored(permit)
+            self.telemetry.count("bff_bulkhead_rejected_total", self._labels)
+            cap = self.bulkhead.max_concurrent or 0
+            self.telemetry.emit(BulkheadRejected(self.clock(), self.name,
+                                                 self.bulkhead.in_use, cap))
+            raise AttemptRejected(BULKHEAD_FULL, f"{cap} calls in flight")
+        try:
+            return await send(self, path, ctx, attempt, hedged, permit)
+        finally:
+            self.bulkhead.leave()
+
+    # -- breaker plumbing ---------------------------------------------------------------
+
+    def _on_breaker_event(self, event: object) -> None:
+        from bff.events import BreakerTransition, CallNotPermitted
+
+        # Rejections come one per call: counted, not each one an event in the ledger.
+        if isinstance(event, CallNotPermitted):
+            self.telemetry.count("bff_breaker_not_permitted_total", self._labels)
+        elif isinstance(event, BreakerTransition):
+            self.telemetry.count("bff_breaker_transitions_total",
+                                 (self.name, event.from_state, event.to_state))
+            self.telemetry.emit(event)
+            self._schedule_tick()
+
+    def _schedule_tick(self) -> None:
+        """Apply OPEN -> HALF_OPEN at its exact time, so the timeline is right even when
+        no call arrives to notice it."""
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+            self._scheduled = None
+        if self.breaker is None:
+            return
+        when = self.breaker.next_transition_at()
+        if when is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a pure test driving the breaker outside a loop
+            return
+        self._scheduled = loop.call_at(when, self._tick)
+
+    def _tick(self) -> None:
+        self._scheduled = None
+        if self.breaker is not None:
+            self.breaker.tick()
+
+    def close(self) -> None:
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+
+
+def _result_label(result: CallResult) -> str:
+    if result.ok:
+        return "success"
+    return "fallback" if result.fallback is not None else "failed"
+
+
+__all__ = ["DEADLINE_HEADER", "CallResult", "DownstreamCaller"]

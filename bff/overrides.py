@@ -1,0 +1,146 @@
+"""Overriding any knob of a PolicySet: `--set inventory.retry.max_attempts=2`, or a TOML
+policy file whose tables mirror the same paths. Every bad key or value is one ConfigError
+naming the path and what is allowed."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from bff.policyset import PolicySet, preset
+from sim.durations import parse_duration
+from sim.errors import ConfigError
+from sim.plan import read_toml
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """"a.b=2" -> ("a.b", 2); the value is read as TOML, else kept as a string ("250ms")."""
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise ConfigError("--set", f"expected PATH=VALUE such as "
+                                   f"inventory.retry.max_attempts=2, got {text!r}")
+    raw = raw.strip()
+    try:
+        value: Any = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return path.strip(), value
+
+
+def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def load_policy_file(path: Path) -> tuple[str | None, dict[str, Any]]:
+    """A policy file: optional `preset = "..."` plus tables of overrides."""
+    data = read_toml(path)
+    name = data.pop("preset", None)
+    if name is not None and not isinstance(name, str):
+        raise ConfigError("preset", "expected a preset name", source=str(path))
+    return name, flatten(data)
+
+
+def build_policy(name: str, overrides: Mapping[str, Any], source: str | None = None) -> PolicySet:
+    try:
+        return build_policy_from(preset(name), overrides)
+    except ConfigError as exc:
+        raise exc.within(source=source) from None
+
+
+def _set(obj: Any, keys: list[str], value: Any, path: str) -> Any:
+    hints = typing.get_type_hints(type(obj))
+    names = [f.name for f in dataclasses.fields(obj)]
+    key = keys[0]
+    if key not in names:
+        where = path.rsplit(".", len(keys))[0] if len(keys) < len(path.split(".")) else ""
+        field = f"{where}.{key}" if where else key
+        raise ConfigError(field, f"unknown setting; allowed: {', '.join(names)}")
+    current = getattr(obj, key)
+    hint = hints[key]
+    if len(keys) > 1:
+        nested_type = _dataclass_in(hint)
+        if nested_type is None:
+            raise ConfigError(path, f"{key} has no sub-settings")
+        base = current if current is not None else nested_type()
+        new = _set(base, keys[1:], value, path)
+    else:
+        new = _convert(value, hint, current, path)
+    try:
+        return dataclasses.replace(obj, **{key: new})
+    except ConfigError as exc:
+        raise ConfigError(path, exc.problem) from None
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(path, str(exc)) from None
+
+
+def _dataclass_in(hint: Any) -> type[Any] | None:
+    for option in _options(hint):
+        if dataclasses.is_dataclass(option) and isinstance(option, type):
+            return option
+    return None
+
+
+def _options(hint: Any) -> tuple[Any, ...]:
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        return typing.get_args(hint)
+    return (hint,)
+
+
+def _convert(value: Any, hint: Any, current: Any, path: str) -> Any:
+    options = _options(hint)
+    if isinstance(value, str) and value.lower() in ("none", "off", "null") and \
+            type(None) in options:
+        return None
+    if _dataclass_in(hint) is not None:
+        raise ConfigError(path, "is a table of settings; set its fields, e.g. "
+                                f"{path}.<field>=..., or 'none' to switch it off")
+    if float in options and isinstance(value, str):
+        return parse_duration(value, path)
+    if float in options and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if any(typing.get_origin(o) is tuple for o in options) and isinstance(value, list):
+        return tuple(value)
+    if bool in options and not isinstance(value, bool):
+        raise ConfigError(path, f"expected true or false, got {value!r}")
+    if int in options and float not in options and (
+            isinstance(value, bool) or not isinstance(value, int)):
+        raise ConfigError(path, f"expected an integer, got {value!r}")
+    del current
+    return value
+
+
+def resolve_policy(policy: str, assignments: list[str] | None = None) -> PolicySet:
+    """`--policy NAME|FILE.toml` plus `--set PATH=VALUE` (applied last, in order)."""
+    overrides: dict[str, Any] = {}
+    source: str | None = None
+    name = policy
+    if policy.endswith(".toml") or "/" in policy:
+        path = Path(policy)
+        file_preset, overrides = load_policy_file(path)
+        name, source = file_preset or "resilient", str(path)
+    policy_set = build_policy(name, overrides, source)
+    cli = dict(parse_assignment(text) for text in assignments or [])
+    return build_policy_from(policy_set, cli, "--set")
+
+
+def build_policy_from(policy: PolicySet, overrides: Mapping[str, Any],
+                      prefix: str | None = None) -> PolicySet:
+    try:
+        for path, value in overrides.items():
+            policy = _set(policy, path.split("."), value, path)
+    except ConfigError as exc:
+        raise ConfigError(f"{prefix} {exc.field}" if prefix else exc.field, exc.problem,
+                          source=exc.source) from None
+    return policy
