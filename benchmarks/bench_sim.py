@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SIM = str(Path(sys.executable).parent / "sim")
 
 
-def start_sim(ready: Path) -> subprocess.Popen[str]:
-    args = [SIM, "serve", "--ready-file", str(ready)]
+def start_sim(ready: Path, bff: bool = True) -> subprocess.Popen[str]:
+    args = [SIM, "serve", "--ready-file", str(ready)] + ([] if bff else ["--no-bff"])
     for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
         args += [f"--{name}-port", "0"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, text=True)

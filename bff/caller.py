@@ -66,6 +66,7 @@ class DownstreamCaller:
         self.bulkhead = Bulkhead(policy.bulkhead)
         self.cache = LastGoodCache()
         self.latency = LatencyRecorder()  # attempt durations, for hedging at p95
+        self.tracks_latency = policy.hedge.enabled and policy.hedge.delay is None
         self.breaker: CircuitBreaker | None = None
         if policy.breaker is not None:
             self.breaker = CircuitBreaker(name, policy.breaker, clock,
@@ -114,7 +115,7 @@ class DownstreamCaller:
             served, age = "null", None
         if served is not None:
             self.telemetry.count("bff_fallbacks_total", (self.name, served))
-            self.telemetry.emit(FallbackServed(self.clock(), self.name, ctx.request_id,
+            self.telemetry.emit(FallbackServed(self.telemetry.now(), self.name, ctx.request_id,
                                                served, cause, age))
         return CallResult(value, False, cause, timed_out, served, attempts)
 
@@ -132,7 +133,7 @@ class DownstreamCaller:
                 decision = self.retry.decide(
                     attempt, failure.outcome, ctx.time_left(), failure.retry_after,
                     idempotent=True, budget=self.budget, previous_delay=previous)
-                now = self.clock()
+                now = self.telemetry.now()
                 if not decision.retry:
                     reason = decision.blocked or "not_retryable"
                     self.telemetry.count("bff_retries_blocked_total", (self.name, reason))
@@ -168,7 +169,7 @@ class DownstreamCaller:
                 self.breaker.on_ignored(permit)
             self.telemetry.count("bff_bulkhead_rejected_total", self._labels)
             cap = self.bulkhead.max_concurrent or 0
-            self.telemetry.emit(BulkheadRejected(self.clock(), self.name,
+            self.telemetry.emit(BulkheadRejected(self.telemetry.now(), self.name,
                                                  self.bulkhead.in_use, cap))
             raise AttemptRejected(BULKHEAD_FULL, f"{cap} calls in flight")
         try:
@@ -187,7 +188,7 @@ class DownstreamCaller:
         elif isinstance(event, BreakerTransition):
             self.telemetry.count("bff_breaker_transitions_total",
                                  (self.name, event.from_state, event.to_state))
-            self.telemetry.emit(event)
+            self.telemetry.emit_from_clock(event)
             self._schedule_tick()
 
     def _schedule_tick(self) -> None:

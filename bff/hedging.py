@@ -25,7 +25,7 @@ async def race_with_hedge(caller: DownstreamCaller, path: str, ctx: RequestConte
         if not done and ctx.time_left() > 0 and (
                 caller.budget is None or caller.budget.try_spend()):
             caller.telemetry.count("bff_hedges_total", (caller.name, "sent"))
-            caller.telemetry.emit(HedgeSent(caller.clock(), caller.name, ctx.request_id,
+            caller.telemetry.emit(HedgeSent(caller.telemetry.now(), caller.name, ctx.request_id,
                                             delay))
             tasks.add(asyncio.ensure_future(caller._attempt(path, ctx, attempt, hedged=True)))
         failure: AttemptFailed | None = None
@@ -36,7 +36,7 @@ async def race_with_hedge(caller: DownstreamCaller, path: str, ctx: RequestConte
                 if error is None:
                     if task is not primary:
                         caller.telemetry.count("bff_hedges_total", (caller.name, "won"))
-                        caller.telemetry.emit(HedgeWon(caller.clock(), caller.name,
+                        caller.telemetry.emit(HedgeWon(caller.telemetry.now(), caller.name,
                                                        ctx.request_id))
                     return task.result()
                 if isinstance(error, AttemptFailed):

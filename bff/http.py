@@ -53,18 +53,19 @@ async def send(caller: DownstreamCaller, path: str, ctx: RequestContext, attempt
         if timeout <= 0:
             raise AttemptTimedOut("deadline", 0.0)
         try:
-            async with asyncio.timeout(timeout):
-                async with caller.session.get(caller.base_url + path,
-                                              headers=headers) as response:
-                    body = await response.read()
-                    status = response.status
-                    retry_after = _retry_after(response.headers.get("Retry-After"))
+            # aiohttp's own total timeout covers connect, headers and body in one timer.
+            async with caller.session.get(caller.base_url + path, headers=headers,
+                                          timeout=aiohttp.ClientTimeout(total=timeout)
+                                          ) as response:
+                body = await response.read()
+                status = response.status
+                retry_after = _retry_after(response.headers.get("Retry-After"))
         except TimeoutError:
             elapsed = clock() - started
             caller.telemetry.count("bff_timeouts_total", (caller.name, which))
             caller.telemetry.count("bff_abandoned_total", (caller.name,))
-            caller.telemetry.emit(TimeoutFired(clock(), caller.name, ctx.request_id, which,
-                                               elapsed))
+            caller.telemetry.emit(TimeoutFired(caller.telemetry.now(), caller.name,
+                                               ctx.request_id, which, elapsed))
             raise AttemptTimedOut(which, elapsed) from None
         except aiohttp.ClientError as exc:
             raise AttemptUnreachable(CONNECTION_ERROR, type(exc).__name__) from None
@@ -102,6 +103,7 @@ def _settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged:
     caller.telemetry.count("bff_attempts_total", (caller.name, label))
     if outcome is None or outcome is not TIMEOUT:
         caller.telemetry.observe("bff_attempt_duration_seconds", (caller.name,), duration)
-    caller.latency.record(duration)
-    caller.telemetry.emit(AttemptFinished(started, caller.name, ctx.request_id, attempt,
-                                          label, duration, hedged))
+    if caller.tracks_latency:
+        caller.latency.record(duration)
+    caller.telemetry.emit(AttemptFinished(caller.telemetry.ledger.at(started), caller.name,
+                                          ctx.request_id, attempt, label, duration, hedged))

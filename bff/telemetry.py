@@ -56,8 +56,15 @@ class Telemetry:
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
 
+    def now(self) -> float:
+        return self.ledger.now()
+
     def emit(self, event: Event) -> None:
-        """Events from the policies carry raw clock readings in `t`; convert them."""
+        """An event whose `t` is already ledger time (see `now()`)."""
+        self.ledger.emit(event)
+
+    def emit_from_clock(self, event: Event) -> None:
+        """Events from the pure policies carry raw clock readings in `t`; convert them."""
         self.ledger.emit(dataclasses.replace(event, t=self.ledger.at(event.t)))
 
     def count(self, metric: str, labels: Labels, n: int = 1) -> None:
