@@ -144,6 +144,48 @@ def fault(
         console.print(faults_table(snapshot))
 
 
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Option(help="built-in name or a scenario .toml")],
+    duration: Annotated[str | None, typer.Option(
+        help="shorten or stretch the phases to this total, e.g. 30s")] = None,
+    users: Annotated[int | None, typer.Option(help="concurrent users (all phases)")] = None,
+    policy: Annotated[str | None, typer.Option(
+        help="preset(s), comma-separated: naive,book,book-retry,resilient")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", help="override a policy knob: inventory.retry.max_attempts=2")] = None,
+    seed: Annotated[int | None, typer.Option(help="default: the scenario's seed")] = None,
+    out: Annotated[Path | None, typer.Option(
+        help="output directory (default results/<time>-<scenario>-<policy>/)")] = None,
+    processes: Annotated[int, typer.Option(help="locust worker processes (0 = one)")] = 0,
+    target: Annotated[str | None, typer.Option(
+        help="an external BFF's base URL; the simulator serves only the downstreams")] = None,
+) -> None:
+    """Run a scenario: simulator + BFF here, locust as a subprocess, report.json at the end."""
+    from scenarios.command import RunRequest, run_command
+    from scenarios.loader import load_scenario
+    from sim.durations import parse_duration
+    from sim.errors import ConfigError
+
+    with user_errors():
+        chosen = load_scenario(scenario)
+        if duration is not None:
+            total = parse_duration(duration, "--duration")
+            if total < len(chosen.phases):
+                raise ConfigError("--duration", f"must give each of the "
+                                                f"{len(chosen.phases)} phases at least 1 s")
+            chosen = chosen.with_duration(total)
+        if users is not None:
+            if users < 1:
+                raise ConfigError("--users", f"must be at least 1, got {users}")
+            chosen = chosen.with_users(users)
+        if processes < 0:
+            raise ConfigError("--processes", f"must be >= 0, got {processes}")
+        names = tuple(p.strip() for p in policy.split(",")) if policy else ()
+        request = RunRequest(chosen, names, tuple(set_ or ()), seed, out, processes, target)
+        raise typer.Exit(run_command(request, console))
+
+
 def main() -> None:
     app()
 

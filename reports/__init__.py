@@ -1,0 +1,1 @@
+"""Run results: the report.json model built by pure functions, its renderers and the gate."""

@@ -1,0 +1,147 @@
+"""Building report.json (the run's single source of truth) from what a run collected.
+
+Pure: no I/O. Schema version REPORT_VERSION, documented in docs/report-format.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import platform
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from bff.policyset import PolicySet
+from reports.resilience import (
+    armed_at,
+    bff_outcomes,
+    breaker_timeline,
+    downstream_stats,
+    fault_summary,
+    scoring,
+)
+from reports.slo import evaluate
+from reports.stats import per_phase, samples_from_raw, series, summarize
+from scenarios.model import Scenario
+from sim import SERVICES
+from sim.aio import loop_name
+from sim.plan import FaultPlan
+
+REPORT_SCHEMA = "bff-sim/report"
+REPORT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    scenario: Scenario
+    policy: PolicySet
+    seed: int
+    target: str | None
+    processes: int
+    started_at: float  # epoch
+    wall_seconds: float
+    samples: Mapping[str, Any] | None  # what the locustfile wrote, or None
+    counters: Mapping[tuple[str, tuple[str, ...]], int]
+    events: Sequence[Mapping[str, Any]]
+    counter_series: Sequence[Mapping[str, Any]]
+    locust_exit_code: int | None
+    locust_stderr: str
+    interrupted: bool
+    bff_state: Mapping[str, Any] | None
+
+
+def phase_bounds(scenario: Scenario) -> list[tuple[str, float, float]]:
+    bounds, start = [], 0.0
+    for phase in scenario.phases:
+        bounds.append((phase.phase.name, start, start + phase.phase.duration))
+        start += phase.phase.duration
+    return bounds
+
+
+def faulty_phases(plan: FaultPlan) -> dict[str, list[str]]:
+    """Per service, the phases in which it had any fault (its own or the base ones)."""
+    out: dict[str, list[str]] = {}
+    for phase in plan.phases:
+        for service in SERVICES:
+            faults = phase.faults.get(service, plan.base.get(service, ()))
+            if faults:
+                out.setdefault(service, []).append(phase.name)
+    return out
+
+
+def environment(inputs: RunInputs) -> dict[str, Any]:
+    def version(package: str) -> str | None:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {
+        "python": sys.version.split()[0], "platform": platform.platform(),
+        "machine": platform.machine(), "cpus": os.cpu_count(), "loop": loop_name(),
+        "bff_sim": version("bff-sim"), "locust": version("locust"),
+        "aiohttp": version("aiohttp"),
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(inputs.started_at)),
+        "wall_seconds": round(inputs.wall_seconds, 3), "locust_processes": inputs.processes,
+    }
+
+
+def build_report(inputs: RunInputs) -> dict[str, Any]:
+    scenario = inputs.scenario
+    bounds = phase_bounds(scenario)
+    problems: list[str] = []
+    raw = inputs.samples
+    if raw is None:
+        problems.append("locust wrote no samples (it crashed, was killed or never started)")
+        raw = {"armed_at": None, "samples": [], "workers": 0}
+    armed_epoch = raw.get("armed_at") or inputs.started_at
+    samples = samples_from_raw(raw.get("samples", []), armed_epoch)
+    if inputs.locust_exit_code not in (0, None) and not inputs.interrupted:
+        tail = inputs.locust_stderr.strip().splitlines()[-1:] or [""]
+        problems.append(f"locust exited with code {inputs.locust_exit_code}: {tail[0]}")
+    if inputs.interrupted:
+        problems.append("interrupted: the run was stopped before the scenario ended")
+    ran_for = max((s.t for s in samples), default=0.0)
+    duration = scenario.duration if not inputs.interrupted else min(scenario.duration,
+                                                                    max(ran_for, 1e-9))
+    t0 = armed_at(inputs.events)
+    timeline = breaker_timeline(inputs.events, t0) if t0 is not None else []
+    plan = scenario.fault_plan()
+    report: dict[str, Any] = {
+        "schema": REPORT_SCHEMA,
+        "version": REPORT_VERSION,
+        "complete": not problems,
+        "interrupted": inputs.interrupted,
+        "problems": problems,
+        "scenario": scenario.to_dict(),
+        "seed": inputs.seed,
+        "policy": {"name": inputs.policy.name, "settings": dataclasses.asdict(inputs.policy)},
+        "target": inputs.target,
+        "environment": environment(inputs),
+        "phases": [{"name": n, "start": s, "end": e} for n, s, e in bounds],
+        "client": {
+            "overall": summarize(samples, duration),
+            "phases": per_phase(samples, bounds),
+            "series": series(samples),
+            "workers": raw.get("workers", 0),
+        },
+        "bff": {"outcomes": bff_outcomes(inputs.counters), "state": inputs.bff_state},
+        "downstreams": downstream_stats(inputs.counters) if inputs.target is None else {},
+        "breaker_timeline": timeline,
+        "scoring": scoring(timeline, bounds, faulty_phases(plan)),
+        "faults": {**fault_summary(inputs.counters),
+                   "plan": plan.to_dict(),
+                   "phase_events": [{"t": round(e["t"] - (t0 or 0.0), 4), "kind": e["kind"],
+                                     "phase": e.get("phase")}
+                                    for e in inputs.events
+                                    if e["kind"] in ("phase_started", "timeline_ended")]},
+        "resilience_series": list(inputs.counter_series),
+    }
+    verdicts = evaluate(scenario.slos, report)
+    report["slos"] = [v.to_dict() for v in verdicts]
+    report["passed"] = all(v.passed for v in verdicts) and not problems
+    return report

@@ -1,0 +1,153 @@
+"""The terminal report: report.json in, rich renderables out (pure; test with a
+fixed-width recording Console)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from reports.live import STATE_STYLE
+from reports.slo import format_value
+
+
+def ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.0f}"
+
+
+def pct(ratio: float) -> str:
+    return f"{ratio * 100:.1f}"
+
+
+def header(report: Mapping[str, Any]) -> Text:
+    scenario, env = report["scenario"], report["environment"]
+    load = scenario["load"]
+    verdict = ("PASSED", "bold green") if report["passed"] else ("FAILED", "bold red")
+    text = Text.assemble(
+        (f"{scenario['name']}", "bold"), " · policy ", (report["policy"]["name"], "bold"),
+        f" · seed {report['seed']} · {load['users']} users · "
+        f"{sum(p['end'] - p['start'] for p in report['phases']):.0f} s · ",
+        verdict)
+    text.append(f"\n{env['machine']}, {env['cpus']} cores, Python {env['python']}, "
+                f"{env['loop']}, locust {env['locust']}, {env['started_at']}", style="dim")
+    if report.get("target"):
+        text.append(f"\ntarget: external BFF at {report['target']}", style="yellow")
+    for problem in report.get("problems", []):
+        text.append(f"\n! {problem}", style="bold yellow")
+    return text
+
+
+def phases_table(report: Mapping[str, Any]) -> Table:
+    table = Table(title="client latency by phase (exact, from every request)",
+                  title_justify="left")
+    for column in ("phase", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
+                   "complete %", "degraded %", "failed %"):
+        table.add_column(column, justify="left" if column == "phase" else "right")
+    rows = [*report["client"]["phases"].items(), ("all", report["client"]["overall"])]
+    for name, stats in rows:
+        count = stats["requests"] or 1
+        table.add_row(name, str(stats["requests"]), f"{stats['rps']:.1f}", ms(stats["p50"]),
+                      ms(stats["p95"]), ms(stats["p99"]), ms(stats["max"]),
+                      pct(stats["complete"] / count), pct(stats["degraded"] / count),
+                      pct(stats["failed"] / count),
+                      style="bold" if name == "all" else None)
+    return table
+
+
+def downstreams_table(report: Mapping[str, Any]) -> Table:
+    table = Table(title="what the policies did, per downstream", title_justify="left")
+    for column in ("downstream", "calls", "attempts", "ampl.", "per-try t/o",
+                   "deadline t/o", "retries", "retries blocked", "not permitted",
+                   "bulkhead", "fallbacks", "abandoned"):
+        table.add_column(column, justify="left" if column == "downstream" else "right")
+    for name, stats in report["downstreams"].items():
+        blocked = ", ".join(f"{k} {v}" for k, v in stats["retries_blocked"].items()) or "0"
+        fallbacks = ", ".join(f"{k} {v}" for k, v in stats["fallbacks"].items()) or "0"
+        table.add_row(name, str(stats["calls"]), str(stats["attempts"]),
+                      f"{stats['amplification']:.2f}", str(stats["timeouts_per_try"]),
+                      str(stats["timeouts_deadline"]), str(stats["retries_scheduled"]),
+                      blocked, str(stats["not_permitted"]), str(stats["bulkhead_rejected"]),
+                      fallbacks, str(stats["abandoned"]))
+    return table
+
+
+def breaker_table(report: Mapping[str, Any]) -> RenderableType:
+    moves = report["breaker_timeline"]
+    if not moves:
+        return Text("breakers: no transitions", style="dim")
+    table = Table(title="breaker timeline (s since the phases started)", title_justify="left")
+    for column in ("t", "downstream", "from", "to", "reason"):
+        table.add_column(column)
+    for move in moves:
+        table.add_row(f"{move['t']:.2f}", move["downstream"], move["from"],
+                      Text(move["to"], style=STATE_STYLE.get(move["to"], "")), move["reason"])
+    return table
+
+
+def state_strips(report: Mapping[str, Any], width: int = 60) -> RenderableType:
+    """One line per breaker: its state over the run, aligned with the phase names."""
+    total = max((p["end"] for p in report["phases"]), default=0.0)
+    if not total or not report["breaker_timeline"]:
+        return Text("")
+    lines = Text()
+    ruler = [" "] * width
+    for phase in report["phases"]:
+        at = int(phase["start"] / total * width)
+        for i, ch in enumerate(f"|{phase['name']}"):
+            if at + i < width:
+                ruler[at + i] = ch
+    lines.append(f"{'':>10} {''.join(ruler)}\n", style="dim")
+    symbols = {"closed": ("─", "green"), "open": ("█", "red"), "half_open": ("▒", "yellow")}
+    for downstream in sorted({m["downstream"] for m in report["breaker_timeline"]}):
+        moves = [m for m in report["breaker_timeline"] if m["downstream"] == downstream]
+        lines.append(f"{downstream:>10} ")
+        for cell in range(width):
+            t = (cell + 0.5) * total / width
+            state = "closed"
+            for move in moves:
+                if move["t"] <= t:
+                    state = move["to"]
+            char, style = symbols.get(state, ("?", ""))
+            lines.append(char, style=style)
+        lines.append("\n")
+    return lines
+
+
+def scoring_table(report: Mapping[str, Any]) -> RenderableType:
+    rows = [(d, phase, entry) for d, score in report["scoring"].items()
+            for phase, entry in score["phases"].items()]
+    if not rows or not report["downstreams"]:
+        return Text("")
+    table = Table(title="breakers scored against the injected faults", title_justify="left")
+    for column in ("downstream", "faulty phase", "time to open", "time to close",
+                   "false trips"):
+        table.add_column(column)
+    for downstream, phase, entry in rows:
+        table.add_row(downstream, phase, format_value(entry["time_to_open"], "s"),
+                      format_value(entry["time_to_close"], "s"),
+                      str(report["scoring"][downstream]["false_trips"]))
+    return table
+
+
+def slo_table(report: Mapping[str, Any]) -> RenderableType:
+    if not report["slos"]:
+        return Text("no SLOs", style="dim")
+    table = Table(title="SLOs", title_justify="left")
+    table.add_column("")
+    table.add_column("rule")
+    for verdict in report["slos"]:
+        mark = Text("PASS", style="green") if verdict["passed"] else Text("FAIL", style="red")
+        table.add_row(mark, verdict["rule"])
+    return table
+
+
+def full_report(report: Mapping[str, Any]) -> Group:
+    parts: list[RenderableType] = [header(report), phases_table(report)]
+    if report["downstreams"]:
+        parts.append(downstreams_table(report))
+    parts += [breaker_table(report), state_strips(report), scoring_table(report),
+              slo_table(report)]
+    return Group(*parts)

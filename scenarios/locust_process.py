@@ -1,0 +1,107 @@
+"""Running locust as a subprocess (never imported here: it patches the process with gevent).
+
+Locust gets its own session, so a Ctrl-C in the terminal reaches only `sim`, which then
+stops locust (and its `--processes` workers) as a group and reaps them: no orphans.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+
+
+@dataclass(frozen=True)
+class LocustFiles:
+    out: Path
+
+    @property
+    def spec(self) -> Path:
+        return self.out / "load-spec.json"
+
+    @property
+    def samples(self) -> Path:
+        return self.out / "samples.json"
+
+    @property
+    def csv_prefix(self) -> Path:
+        return self.out / "locust"
+
+    @property
+    def html(self) -> Path:
+        return self.out / "locust.html"
+
+    @property
+    def log(self) -> Path:
+        return self.out / "locust.log"
+
+    @property
+    def stats_history(self) -> Path:
+        return self.out / "locust_stats_history.csv"
+
+
+def locust_command(files: LocustFiles, target: str, processes: int = 0) -> list[str]:
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+               "--host", target, "--csv", str(files.csv_prefix), "--html", str(files.html),
+               "--only-summary", "--logfile", str(files.log), "--loglevel", "WARNING",
+               "--exit-code-on-error", "0", "--stop-timeout", "2"]
+    if processes:
+        command += ["--processes", str(processes)]
+    return command
+
+
+class LocustProcess:
+    def __init__(self, files: LocustFiles, target: str, spec: dict[str, Any],
+                 processes: int = 0, admin_token: str | None = None) -> None:
+        self.files = files
+        self.target = target
+        self.spec = spec
+        self.processes = processes
+        self.admin_token = admin_token
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        text = json.dumps(self.spec)
+        await asyncio.to_thread(self.files.spec.write_text, text)
+        env = {**os.environ, "SIM_LOAD_SPEC": str(self.files.spec),
+               "SIM_SAMPLES_OUT": str(self.files.samples), "PYTHONUNBUFFERED": "1"}
+        if self.admin_token:
+            env["SIM_ADMIN_TOKEN"] = self.admin_token
+        self.process = await asyncio.create_subprocess_exec(
+            *locust_command(self.files, self.target, self.processes),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env,
+            start_new_session=True)
+
+    async def wait(self) -> tuple[int, str]:
+        assert self.process is not None and self.process.stderr is not None
+        stderr = await self.process.stderr.read()
+        code = await self.process.wait()
+        return code, stderr.decode(errors="replace")[-4000:]
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """SIGTERM the group (locust writes its files and our samples), then SIGKILL."""
+        process = self.process
+        if process is None or process.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(process.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            await process.wait()
+
+    def kill_group(self) -> None:
+        """Last resort (e.g. at interpreter exit): nothing of locust may outlive sim."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
