@@ -186,6 +186,73 @@ def run(
         raise typer.Exit(run_command(request, console))
 
 
+scenarios_app = typer.Typer(no_args_is_help=True, help="The scenario catalogue and format.")
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@scenarios_app.command("list")
+def scenarios_list() -> None:
+    """The built-in scenarios, with tags and what each teaches."""
+    from scenarios.loader import list_builtins
+    from scenarios.views import catalogue_table
+
+    with user_errors():
+        console.print(catalogue_table(list_builtins()))
+
+
+@scenarios_app.command("show")
+def scenarios_show(name: Annotated[str, typer.Argument(help="built-in name or .toml")]) -> None:
+    """A scenario's phases, faults, load, policy and SLOs."""
+    from scenarios.loader import load_scenario
+    from scenarios.views import scenario_view
+
+    with user_errors():
+        console.print(scenario_view(load_scenario(name)))
+
+
+@scenarios_app.command("validate")
+def scenarios_validate(files: Annotated[list[Path], typer.Argument(help=".toml files")]) -> None:
+    """Check scenario files; exit 2 with one line per problem if any is invalid."""
+    from scenarios.loader import validate_file
+
+    with user_errors():
+        for path in files:
+            scenario = validate_file(path)
+            console.print(f"{path}: ok ({scenario.name}, {len(scenario.phases)} phases, "
+                          f"{len(scenario.slos)} SLOs)")
+
+
+@scenarios_app.command("schema")
+def scenarios_schema() -> None:
+    """Print the JSON Schema of scenario files (for editors)."""
+    import json
+
+    from scenarios.schema import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2))
+
+
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(metavar="RUN", help="a run directory or its "
+                                                                "report.json")],
+    write: Annotated[bool, typer.Option(help="re-write report.html, report.md, junit.xml")
+                     ] = False,
+) -> None:
+    """Show a run's report again from its report.json (and re-render its files)."""
+    from reports.files import read_report
+    from reports.outputs import write_outputs
+    from reports.terminal import full_report
+
+    with user_errors():
+        data = read_report(run_dir)
+        console.print(full_report(data))
+        if write:
+            out = run_dir if run_dir.is_dir() else run_dir.parent
+            write_outputs(out, data, with_json=False)
+            console.print(f"wrote {out}/report.html, report.md, junit.xml", style="dim")
+
+
 def main() -> None:
     app()
 

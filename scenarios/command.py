@@ -17,7 +17,7 @@ from rich.live import Live
 
 from bff.overrides import build_policy_from, parse_assignment
 from bff.policyset import PolicySet, preset
-from reports.files import write_json_atomic
+from reports.outputs import write_outputs
 from reports.live import LiveSnapshot, live_view
 from reports.terminal import full_report
 from scenarios.model import Scenario
@@ -104,9 +104,10 @@ def run_command(request: RunRequest, console: Console) -> int:
         options = RunOptions(request.scenario, policy, out, seed, request.processes,
                              request.target)
         report, interrupted = aio.run(_run_one(options, console))
-        write_json_atomic(out / "report.json", report)
+        write_outputs(out, report)
         console.print(full_report(report))
-        console.print(f"report: {out / 'report.json'}", style="dim")
+        console.print(f"report: {out / 'report.json'} (also report.html, report.md, "
+                      f"junit.xml, locust.html)", style="dim")
         if interrupted:
             return EXIT_INTERRUPTED
         if not report["passed"]:

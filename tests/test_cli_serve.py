@@ -90,6 +90,11 @@ def test_bad_fault_file_names_file_and_field(tmp_path: Path) -> None:
     (["serve", "--only", "teapot"], "--only: unknown service 'teapot'"),
     (["serve", "--products", "0"], "--products: must be in [1, 100000]"),
     (["fault", "cart", "--down", "--admin", "http://127.0.0.1:9"], "cannot reach the admin API"),
+    (["serve", "--set", "inventory.retry.max_attmpts=2"],
+     "--set inventory.retry.max_attmpts: unknown setting; allowed: max_attempts, backoff"),
+    (["serve", "--set", "inventory.breaker.failure_rate_threshold=1.5"],
+     "--set inventory.breaker.failure_rate_threshold: expected a rate in (0, 1]"),
+    (["serve", "--policy", "yolo"], "policy: unknown preset 'yolo'; allowed: naive, book"),
 ])
 def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
     result = run_sim(*args)
