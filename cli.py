@@ -5,6 +5,8 @@ Exit codes: 0 pass, 1 SLO or baseline breach, 2 usage or configuration error, 13
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +20,10 @@ from sim.errors import SimError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate, load-test and gate a BFF whose downstreams misbehave.")
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs) gets room for the report tables instead of rich's 80 columns.
+_WIDTH = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 160
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 
 ADMIN_URL = f"http://127.0.0.1:{DEFAULT_PORTS['admin']}"
 
@@ -160,6 +164,8 @@ def run(
     processes: Annotated[int, typer.Option(help="locust worker processes (0 = one)")] = 0,
     target: Annotated[str | None, typer.Option(
         help="an external BFF's base URL; the simulator serves only the downstreams")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        help="a report.json (or run directory) to compare with, or last-pass")] = None,
 ) -> None:
     """Run a scenario: simulator + BFF here, locust as a subprocess, report.json at the end."""
     from scenarios.command import RunRequest, run_command
@@ -182,7 +188,8 @@ def run(
         if processes < 0:
             raise ConfigError("--processes", f"must be >= 0, got {processes}")
         names = tuple(p.strip() for p in policy.split(",")) if policy else ()
-        request = RunRequest(chosen, names, tuple(set_ or ()), seed, out, processes, target)
+        request = RunRequest(chosen, names, tuple(set_ or ()), seed, out, processes, target,
+                             baseline)
         raise typer.Exit(run_command(request, console))
 
 
@@ -251,6 +258,56 @@ def report(
             out = run_dir if run_dir.is_dir() else run_dir.parent
             write_outputs(out, data, with_json=False)
             console.print(f"wrote {out}/report.html, report.md, junit.xml", style="dim")
+
+
+@app.command()
+def smoke(
+    baseline: Annotated[Path | None, typer.Option(help="smoke baseline JSON to compare with")
+                        ] = None,
+    update_baseline: Annotated[bool, typer.Option(help="write --baseline from this run")
+                               ] = False,
+    out: Annotated[Path, typer.Option(help="output directory")] = Path("results/smoke"),
+    duration: Annotated[str, typer.Option(help="length of each scenario")] = "18s",
+) -> None:
+    """CI gate: the smoke-tagged scenarios, shortened; exit 1 on any breach."""
+    from scenarios.smoke import smoke_command
+    from sim.durations import parse_duration
+    from sim.errors import ConfigError
+
+    with user_errors():
+        if update_baseline and baseline is None:
+            raise ConfigError("--update-baseline", "needs --baseline FILE to write")
+        seconds = parse_duration(duration, "--duration")
+        raise typer.Exit(smoke_command(out, seconds, baseline, update_baseline, console))
+
+
+@app.command()
+def history(
+    scenario: Annotated[str | None, typer.Option(help="only this scenario")] = None,
+    limit: Annotated[int, typer.Option(help="newest N runs")] = 20,
+) -> None:
+    """Past runs recorded in .sim/history.db."""
+    from reports.history import DEFAULT_DB, list_runs
+    from reports.terminal import history_table
+
+    with user_errors():
+        console.print(history_table(aio.run(list_runs(DEFAULT_DB, scenario, limit))))
+
+
+@app.command()
+def compare(
+    baseline: Annotated[Path, typer.Argument(metavar="A", help="run dir or report.json")],
+    candidate: Annotated[Path, typer.Argument(metavar="B", help="run dir or report.json")],
+) -> None:
+    """What changed from run A to run B, judged by the baseline rules; exit 1 if worse."""
+    from reports.baseline import compare as compare_reports
+    from reports.files import read_report
+    from reports.terminal import baseline_table
+
+    with user_errors():
+        result = compare_reports(read_report(baseline), read_report(candidate))
+        console.print(baseline_table(result))
+        raise typer.Exit(0 if result["passed"] else 1)
 
 
 def main() -> None:

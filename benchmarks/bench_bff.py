@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_sim import ROOT, start_sim, wrk, write_section
+from bench_sim import ROOT, start_sim, write_section, wrk
 
 from sim import SERVICES
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from scenarios.model import Slo
 
 DURATION_METRICS = {"latency_p50": "p50", "latency_p95": "p95", "latency_p99": "p99",
                     "latency_max": "max", "overhead_p99": "overhead_p99"}
@@ -40,7 +42,7 @@ def format_value(value: float | None, unit: str) -> str:
     return f"{value:g}"
 
 
-def measure(slo: Any, report: Mapping[str, Any]) -> tuple[float | None, str, str]:
+def measure(slo: Slo, report: Mapping[str, Any]) -> tuple[float | None, str, str]:
     """(value, unit, note) of one SLO's metric in a report; None when there is no data."""
     metric, phase, downstream = slo.metric, slo.phase, slo.downstream
     client = report["client"]
@@ -71,12 +73,11 @@ def _unit(metric: str) -> str:
     return "ratio" if metric in RATIO_METRICS else "count"
 
 
-def evaluate(slos: Any, report: Mapping[str, Any]) -> list[Verdict]:
+def evaluate(slos: Iterable[Slo], report: Mapping[str, Any]) -> list[Verdict]:
     verdicts = []
     for slo in slos:
         value, unit, note = measure(slo, report)
-        op = "max" if slo.max is not None else "min"
-        threshold = float(slo.max if slo.max is not None else slo.min)
+        op, threshold = slo.op, float(slo.threshold)
         if value is None:
             passed = False
             rule = f"{slo.id}: {note or 'no data'}; needs {'<=' if op == 'max' else '>='} " \
@@ -86,5 +87,7 @@ def evaluate(slos: Any, report: Mapping[str, Any]) -> list[Verdict]:
             sign = ("<=" if passed else ">") if op == "max" else (">=" if passed else "<")
             rule = f"{slo.id} = {format_value(value, unit)} {sign} " \
                    f"{format_value(threshold, unit)} ({op})"
+        if not passed and slo.why:
+            rule += f" ({slo.why})"
         verdicts.append(Verdict(slo.id, slo.metric, value, threshold, op, passed, rule, unit))
     return verdicts

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from reports.live import STATE_STYLE
 from reports.slo import format_value
+from sim.views import plain_row
 
 
 def ms(seconds: float | None) -> str:
@@ -49,7 +50,7 @@ def phases_table(report: Mapping[str, Any]) -> Table:
     rows = [*report["client"]["phases"].items(), ("all", report["client"]["overall"])]
     for name, stats in rows:
         count = stats["requests"] or 1
-        table.add_row(name, str(stats["requests"]), f"{stats['rps']:.1f}", ms(stats["p50"]),
+        plain_row(table, name, str(stats["requests"]), f"{stats['rps']:.1f}", ms(stats["p50"]),
                       ms(stats["p95"]), ms(stats["p99"]), ms(stats["max"]),
                       pct(stats["complete"] / count), pct(stats["degraded"] / count),
                       pct(stats["failed"] / count),
@@ -66,7 +67,7 @@ def downstreams_table(report: Mapping[str, Any]) -> Table:
     for name, stats in report["downstreams"].items():
         blocked = ", ".join(f"{k} {v}" for k, v in stats["retries_blocked"].items()) or "0"
         fallbacks = ", ".join(f"{k} {v}" for k, v in stats["fallbacks"].items()) or "0"
-        table.add_row(name, str(stats["calls"]), str(stats["attempts"]),
+        plain_row(table, name, str(stats["calls"]), str(stats["attempts"]),
                       f"{stats['amplification']:.2f}", str(stats["timeouts_per_try"]),
                       str(stats["timeouts_deadline"]), str(stats["retries_scheduled"]),
                       blocked, str(stats["not_permitted"]), str(stats["bulkhead_rejected"]),
@@ -82,7 +83,7 @@ def breaker_table(report: Mapping[str, Any]) -> RenderableType:
     for column in ("t", "downstream", "from", "to", "reason"):
         table.add_column(column)
     for move in moves:
-        table.add_row(f"{move['t']:.2f}", move["downstream"], move["from"],
+        plain_row(table, f"{move['t']:.2f}", move["downstream"], move["from"],
                       Text(move["to"], style=STATE_STYLE.get(move["to"], "")), move["reason"])
     return table
 
@@ -126,7 +127,7 @@ def scoring_table(report: Mapping[str, Any]) -> RenderableType:
                    "false trips"):
         table.add_column(column)
     for downstream, phase, entry in rows:
-        table.add_row(downstream, phase, format_value(entry["time_to_open"], "s"),
+        plain_row(table, downstream, phase, format_value(entry["time_to_open"], "s"),
                       format_value(entry["time_to_close"], "s"),
                       str(report["scoring"][downstream]["false_trips"]))
     return table
@@ -140,7 +141,7 @@ def slo_table(report: Mapping[str, Any]) -> RenderableType:
     table.add_column("rule")
     for verdict in report["slos"]:
         mark = Text("PASS", style="green") if verdict["passed"] else Text("FAIL", style="red")
-        table.add_row(mark, verdict["rule"])
+        plain_row(table, mark, verdict["rule"])
     return table
 
 
@@ -151,3 +152,30 @@ def full_report(report: Mapping[str, Any]) -> Group:
     parts += [breaker_table(report), state_strips(report), scoring_table(report),
               slo_table(report)]
     return Group(*parts)
+
+
+def baseline_table(result: Mapping[str, Any]) -> RenderableType:
+    table = Table(title="compared with the baseline", title_justify="left")
+    table.add_column("")
+    table.add_column("check")
+    for check in result["checks"]:
+        mark = Text("PASS", style="green") if check["passed"] else Text("FAIL", style="red")
+        plain_row(table, mark, check["rule"])
+    for note in result.get("notes", []):
+        plain_row(table, Text("note", style="yellow"), note)
+    return table
+
+
+def history_table(rows: list[dict[str, Any]]) -> RenderableType:
+    if not rows:
+        return Text("no runs recorded yet (sim run records each run in .sim/history.db)")
+    table = Table(title="run history (newest first)", title_justify="left")
+    for column in ("id", "started", "scenario", "policy", "seed", "requests", "p95 ms",
+                   "failed %", "verdict", "report"):
+        table.add_column(column)
+    for row in rows:
+        verdict = "pass" if row["passed"] else ("FAIL" if row["complete"] else "partial")
+        plain_row(table, str(row["id"]), row["started_at"], row["scenario"], row["policy"],
+                      str(row["seed"]), str(row["requests"]), ms(row["p95"]),
+                      pct(row["error_ratio"] or 0.0), verdict, row["report_path"])
+    return table

@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
+
+
+def plain_row(table: Table, *cells: RenderableType, style: str | None = None) -> None:
+    """Add a row whose strings are shown as they are: names, rules and reasons may hold
+    brackets, which rich would otherwise read as markup and swallow."""
+    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells), style=style)
+
 
 ROUTES = {
     "products": "GET /products",
@@ -25,7 +33,7 @@ def listeners_table(urls: Mapping[str, str], faults: Mapping[str, Any]) -> Table
     table.add_column("routes")
     table.add_column("faults")
     for name, url in urls.items():
-        table.add_row(name, url, ROUTES.get(name, ""), Text(describe_faults(faults.get(name))))
+        plain_row(table, name, url, ROUTES.get(name, ""), Text(describe_faults(faults.get(name))))
     return table
 
 
@@ -44,5 +52,5 @@ def faults_table(snapshot: Mapping[str, Any]) -> Table:
     table.add_column("service")
     table.add_column("faults")
     for service, entry in snapshot.items():
-        table.add_row(service, Text(describe_faults(entry)))
+        plain_row(table, service, Text(describe_faults(entry)))
     return table

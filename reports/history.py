@@ -1,0 +1,79 @@
+"""Run history: every run's summary in a SQLite file under .sim/ (aiosqlite), so a gate
+can compare with the latest passing run of the same scenario and policy."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+DEFAULT_DB = Path(".sim") / "history.db"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,
+    scenario TEXT NOT NULL,
+    policy TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    passed INTEGER NOT NULL,
+    complete INTEGER NOT NULL,
+    requests INTEGER NOT NULL,
+    p50 REAL, p95 REAL, p99 REAL,
+    error_ratio REAL, degraded_ratio REAL,
+    report_path TEXT NOT NULL
+)
+"""
+_COLUMNS = ("id", "started_at", "scenario", "policy", "seed", "passed", "complete",
+            "requests", "p50", "p95", "p99", "error_ratio", "degraded_ratio", "report_path")
+
+
+async def record_run(db: Path, report: Mapping[str, Any], report_path: str) -> int:
+    """Append one run; `report_path` should be absolute so the history works from anywhere."""
+    overall = report["client"]["overall"]
+    await asyncio.to_thread(db.parent.mkdir, parents=True, exist_ok=True)
+    async with aiosqlite.connect(db) as conn:
+        await conn.execute(_SCHEMA)
+        cursor = await conn.execute(
+            "INSERT INTO runs (started_at, scenario, policy, seed, passed, complete, requests,"
+            " p50, p95, p99, error_ratio, degraded_ratio, report_path)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (report["environment"]["started_at"], report["scenario"]["name"],
+             report["policy"]["name"], report["seed"], int(report["passed"]),
+             int(report["complete"]), overall["requests"], overall["p50"], overall["p95"],
+             overall["p99"], overall["error_ratio"], overall["degraded_ratio"],
+             report_path))
+        await conn.commit()
+        return int(cursor.lastrowid or 0)
+
+
+async def list_runs(db: Path, scenario: str | None = None, limit: int = 20
+                    ) -> list[dict[str, Any]]:
+    if not await asyncio.to_thread(db.exists):
+        return []
+    async with aiosqlite.connect(db) as conn:
+        await conn.execute(_SCHEMA)
+        query = f"SELECT {', '.join(_COLUMNS)} FROM runs"
+        params: tuple[Any, ...] = ()
+        if scenario:
+            query += " WHERE scenario = ?"
+            params = (scenario,)
+        query += " ORDER BY id DESC LIMIT ?"
+        async with conn.execute(query, (*params, limit)) as cursor:
+            rows = await cursor.fetchall()
+    return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
+
+
+async def last_pass(db: Path, scenario: str, policy: str) -> Path | None:
+    if not await asyncio.to_thread(db.exists):
+        return None
+    async with aiosqlite.connect(db) as conn:
+        await conn.execute(_SCHEMA)
+        async with conn.execute(
+                "SELECT report_path FROM runs WHERE scenario = ? AND policy = ? AND passed = 1"
+                " AND complete = 1 ORDER BY id DESC LIMIT 1", (scenario, policy)) as cursor:
+            row = await cursor.fetchone()
+    return Path(row[0]) if row else None
