@@ -1,0 +1,71 @@
+"""`sim run` as a user runs it: a real simulator, BFF and locust subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tests.cli_helpers import SIM
+
+SHORT_OUTAGE = Path(__file__).parent / "scenarios_fixtures" / "short-outage.toml"
+
+
+def locust_processes(marker: str) -> list[str]:
+    out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True,
+                         check=True).stdout
+    return [line for line in out.splitlines() if "locust" in line and marker in line]
+
+
+def test_a_short_run_writes_every_file_and_passes(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = subprocess.run([SIM, "run", "--scenario", str(SHORT_OUTAGE), "--out", str(out)],
+                            capture_output=True, text=True, timeout=120, check=False,
+                            env={**os.environ, "COLUMNS": "200"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for name in ("report.json", "report.html", "report.md", "junit.xml", "locust.html",
+                 "locust_stats.csv"):
+        assert (out / name).exists(), name
+    report = json.loads((out / "report.json").read_text())
+    assert report["complete"] is True
+    assert report["passed"] is True
+    outage = report["client"]["phases"]["outage"]
+    assert outage["requests"] > 50
+    assert outage["degraded_ratio"] > 0.9  # inventory served from the fallback
+    assert report["scoring"]["inventory"]["phases"]["outage"]["time_to_open"] < 2.0
+    assert report["downstreams"]["inventory"]["not_permitted"] > 0
+    # The summary a user reads ends with the verdicts and where the files are.
+    assert "breaker_time_to_open[inventory@outage]" in result.stdout
+    assert "report:" in result.stdout
+    # Recorded in the history, from which `sim history` lists it.
+    listed = subprocess.run([SIM, "history"], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "COLUMNS": "250"}, timeout=30, check=False)
+    assert "short-outage" in listed.stdout
+
+
+def test_ctrl_c_leaves_a_partial_report_and_no_locust(tmp_path: Path) -> None:
+    out = tmp_path / "interrupted"
+    with subprocess.Popen([SIM, "run", "--scenario", str(SHORT_OUTAGE), "--out", str(out)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          cwd=tmp_path) as process:
+        deadline = time.monotonic() + 30
+        while not (out / "locust_stats_history.csv").exists():
+            assert time.monotonic() < deadline, "locust never started"
+            time.sleep(0.2)
+        time.sleep(2.0)  # some load, mid-run
+        assert locust_processes(str(out))
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["interrupted"] is True
+    assert report["complete"] is False
+    assert report["passed"] is False
+    assert any("interrupted" in problem for problem in report["problems"])
+    assert report["client"]["overall"]["requests"] > 0  # what ran before Ctrl-C is kept
+    assert "Traceback" not in stderr
+    time.sleep(0.5)
+    assert locust_processes(str(out)) == []
