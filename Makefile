@@ -4,17 +4,19 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit smoke bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt --config-settings editable_mode=compat -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt \
+		--config-settings editable_mode=compat -e '.[dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
 
+# The main job: the book's slow inventory under load, with the live view and a report.
 run: $(STAMP)
-	$(BIN)/sim serve
+	$(BIN)/sim run --scenario slow-inventory --duration 40s
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -25,10 +27,15 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# A short real smoke run: the smoke-tagged scenarios, 10 s each, gated on their SLOs.
+smoke: $(STAMP)
+	$(BIN)/sim smoke --duration 10s --out results/smoke
+
+test: lint typecheck unit smoke
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_sim.py
+	$(BIN)/python benchmarks/bench_sim.py --write
+	$(BIN)/python benchmarks/bench_bff.py --write
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -18,16 +18,18 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 8px}
 .fail{color:#cf222e;font-weight:600} .problem{background:#fff4e5;padding:6px 10px}
 table{border-collapse:collapse;margin:6px 0;font-size:13px}
 th,td{border-bottom:1px solid #e5e5e5;padding:3px 8px;text-align:right}
-th:first-child,td:first-child{text-align:left} .chart{width:100%;height:auto}
+th:first-child,td:first-child{text-align:left}
+table.text th,table.text td{text-align:left} .chart{width:100%;height:auto}
 .phase{font-size:11px;fill:#555} .tick{font-size:10px;fill:#555}
 """
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], text: bool = False) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>"
                    for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    css = ' class="text"' if text else ""
+    return f"<table{css}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def render_html(report: Mapping[str, Any]) -> str:
@@ -48,7 +50,7 @@ def render_html(report: Mapping[str, Any]) -> str:
     parts.append("<h2>SLOs</h2>")
     parts.append(_table(["", "rule"], [
         ('<span class="pass">PASS</span>' if v["passed"] else '<span class="fail">FAIL</span>',
-         escape(v["rule"])) for v in report["slos"]]))
+         escape(v["rule"])) for v in report["slos"]], text=True))
     parts.append("<h2>Latency over time</h2><p class=meta>Client-side percentiles per second, "
                  "phases shaded; under it each breaker's state (green closed, red open, "
                  "orange half-open).</p>")
@@ -79,7 +81,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         parts.append("<h2>Breaker timeline</h2>")
         parts.append(_table(["t (s)", "downstream", "from", "to", "reason"], [
             (f"{m['t']:.2f}", escape(m["downstream"]), m["from"], m["to"], escape(m["reason"]))
-            for m in report["breaker_timeline"]]))
+            for m in report["breaker_timeline"]], text=True))
         parts.append(_table(["downstream", "faulty phase", "time to open", "time to close"], [
             (escape(d), escape(p), format_value(e["time_to_open"], "s"),
              format_value(e["time_to_close"], "s"))

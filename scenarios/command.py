@@ -24,7 +24,8 @@ from reports.live import LiveSnapshot, live_view
 from reports.outputs import write_outputs
 from reports.terminal import baseline_table, full_report
 from scenarios.model import Scenario
-from scenarios.run import RunOptions, run_scenario
+from scenarios.run import FREE, RunOptions, run_scenario
+from sim import DEFAULT_PORTS
 from sim.errors import ConfigError
 
 EXIT_PASS, EXIT_BREACH, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -107,7 +108,9 @@ def execute(scenario: Scenario, policy: PolicySet, out: Path, seed: int, request
     """One run: report.json and its renderings in `out`, history, baseline verdicts."""
     from sim import aio
 
-    options = RunOptions(scenario, policy, out, seed, request.processes, request.target)
+    # An external BFF is configured for the book's ports; our own BFF can use free ones.
+    ports = dict(DEFAULT_PORTS) if request.target else dict(FREE)
+    options = RunOptions(scenario, policy, out, seed, request.processes, request.target, ports)
     report, interrupted = aio.run(_run_one(options, console))
     if request.baseline and not interrupted:
         base = load_baseline(request.baseline, scenario.name, policy.name, request.history)
