@@ -25,6 +25,7 @@ from bff.telemetry import Telemetry
 from sim import SERVICES
 from sim.errors import ConfigError
 from sim.host import SimHost
+from sim.http_errors import json_errors
 from sim.ledger import Ledger
 from sim.metrics import Gauges
 
@@ -151,7 +152,7 @@ def _finish(bff: Bff, outcome: str, started: float, ended: float) -> None:
 def create_app(policy: PolicySet, urls: Mapping[str, str], ledger: Ledger,
                seed: int = 0) -> web.Application:
     """The BFF app; `urls` maps each downstream to its base URL."""
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(middlewares=[json_errors], client_max_size=64 * 1024)
     bff = Bff(policy, dict(urls), Telemetry(ledger), seed)
     app[BFF] = bff
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from sim import SERVICES
 from sim.errors import ConfigError
 from sim.faults import parse_faults
+from sim.http_errors import json_errors
 from sim.metrics import exposition
 
 if TYPE_CHECKING:
@@ -166,8 +167,8 @@ def _auth_middleware(token: str) -> Any:
 
 def create_admin_app(host: SimHost) -> web.Application:
     token = host.config.admin_token
-    app = web.Application(middlewares=[_auth_middleware(token)] if token else [],
-                          client_max_size=256 * 1024)
+    middlewares = [json_errors] + ([_auth_middleware(token)] if token else [])
+    app = web.Application(middlewares=middlewares, client_max_size=256 * 1024)
     app[HOST] = host
     app.router.add_get("/health", health)
     app.router.add_get("/faults", get_faults)

@@ -33,7 +33,7 @@ def parse_fault(spec: object, field: str) -> Fault:
     if not isinstance(spec, Mapping):
         raise ConfigError(field, f"expected a table with a 'type' field, got {spec!r}")
     kind = spec.get("type")
-    if kind not in FAULT_TYPES:
+    if not isinstance(kind, str) or kind not in FAULT_TYPES:
         raise ConfigError(f"{field}.type", f"must be one of {', '.join(FAULT_TYPES)}; got {kind!r}")
     return FAULT_TYPES[str(kind)].from_spec(SpecReader(spec, field))
 

@@ -22,6 +22,7 @@ from sim.events import FaultInjected, RequestAbandoned
 from sim.faults import parse_fault_header
 from sim.faults.base import INJECTED_HEADER, INJECTED_KEY
 from sim.faults.reset import ConnectionDropped
+from sim.http_errors import json_errors
 from sim.ledger import Ledger
 
 FAULT_HEADER = "X-Sim-Fault"
@@ -139,6 +140,7 @@ def _record_injections(runtime: ServiceRuntime, request: web.Request, started: f
 
 def make_service_app(runtime: ServiceRuntime) -> web.Application:
     """The shell every service shares: the runtime under its key, the fault middleware."""
-    app = web.Application(middlewares=[fault_middleware], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[json_errors, fault_middleware],
+                          client_max_size=64 * 1024)
     app[RUNTIME] = runtime
     return app
