@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.cli_helpers import SIM
 
 SHORT_OUTAGE = Path(__file__).parent / "scenarios_fixtures" / "short-outage.toml"
@@ -69,3 +71,51 @@ def test_ctrl_c_leaves_a_partial_report_and_no_locust(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     time.sleep(0.5)
     assert locust_processes(str(out)) == []
+
+
+def run_sim_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SIM, *args], capture_output=True, text=True, timeout=180,
+                          check=False, cwd=cwd, env={**os.environ, "COLUMNS": "200"})
+
+
+@pytest.fixture(scope="module")
+def slow_inventory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """One real 15 s run of the built-in slow-inventory scenario under its own policy."""
+    root = tmp_path_factory.mktemp("slow")
+    result = run_sim_cli("run", "--scenario", "slow-inventory", "--duration", "15s",
+                         "--out", str(root / "run"), cwd=root)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    return root / "run", result.stdout
+
+
+def test_slow_inventory_times_out_opens_the_breaker_and_degrades(
+        slow_inventory: tuple[Path, str]) -> None:
+    out, stdout = slow_inventory
+    report = json.loads((out / "report.json").read_text())
+    inventory = report["downstreams"]["inventory"]
+    assert inventory["timeouts_per_try"] > 0  # calls to a 0-5 s inventory time out ...
+    assert report["scoring"]["inventory"]["phases"]["slow"]["time_to_open"] < 2.0  # ... trip
+    assert inventory["not_permitted"] > inventory["timeouts_per_try"]  # ... and stop calling
+    assert inventory["fallbacks"]  # null or last-good inventory in the answers
+    assert report["client"]["overall"]["degraded_ratio"] > 0.9
+    assert report["client"]["overall"]["p95"] < 0.5  # bounded, where naive waits ~5 s
+    assert report["breaker_timeline"][0]["to"] == "open"
+    assert "PASS" in stdout
+    assert "breaker_time_to_open[inventory@slow]" in stdout
+
+
+def test_a_disabled_breaker_is_caught_against_the_baseline(
+        slow_inventory: tuple[Path, str], tmp_path: Path) -> None:
+    baseline, _ = slow_inventory
+    result = run_sim_cli("run", "--scenario", "slow-inventory", "--duration", "15s",
+                         "--set", "inventory.breaker.mode=disabled",
+                         "--baseline", str(baseline / "report.json"),
+                         "--out", str(tmp_path / "worse"), cwd=tmp_path)
+    assert result.returncode == 1, result.stdout[-3000:]
+    report = json.loads((tmp_path / "worse" / "report.json").read_text())
+    failed = {check["id"] for check in report["baseline"]["checks"] if not check["passed"]}
+    assert "baseline:time_to_open[inventory,slow]" in failed
+    assert "baseline:p95[all]" in failed
+    assert "inventory breaker never opened in slow" in result.stdout
+    junit = (tmp_path / "worse" / "junit.xml").read_text()
+    assert 'name="baseline:time_to_open[inventory,slow]"' in junit

@@ -67,7 +67,8 @@ def test_outage_shorter_than_the_open_duration() -> None:
     shorter than the breaker's open duration (one open -> half-open -> closed cycle)."""
     scenario = load_scenario("inventory-outage")
     outage = next(p for p in scenario.phases if p.name == "outage")
-    assert outage.duration < scenario.policy().inventory.breaker.open_duration  # type: ignore[union-attr]
+    breaker = scenario.policy().inventory.breaker
+    assert breaker is not None and outage.duration < breaker.open_duration
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "/etc/passwd", "..", "Baseline",
