@@ -49,10 +49,13 @@ class Fault:
 
     @classmethod
     def from_spec(cls, spec: SpecReader) -> Fault:
-        raise NotImplementedError
+        """Faults whose only parameter is `probability` use this as it is."""
+        probability = spec.probability()
+        spec.finish()
+        return cls(probability)
 
     def to_spec(self) -> dict[str, Any]:
-        raise NotImplementedError
+        return self._spec()
 
     def sample(self, rng: random.Random) -> Injection:
         return Injection(self.kind)

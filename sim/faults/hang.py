@@ -4,26 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from aiohttp import web
 
 from sim.faults.base import Fault, Handler, Injection
-from sim.faults.spec import SpecReader
 
 
 @dataclass(frozen=True)
 class Hang(Fault):
     kind: ClassVar[str] = "hang"
-
-    @classmethod
-    def from_spec(cls, spec: SpecReader) -> Hang:
-        probability = spec.probability()
-        spec.finish()
-        return cls(probability)
-
-    def to_spec(self) -> dict[str, Any]:
-        return self._spec()
 
     async def respond(
         self, request: web.Request, injection: Injection, handler: Handler

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from aiohttp import web
 
 from sim.faults.base import Fault, Handler, Injection
-from sim.faults.spec import SpecReader
 
 
 @dataclass(frozen=True)
 class Malformed(Fault):
     kind: ClassVar[str] = "malformed"
-
-    @classmethod
-    def from_spec(cls, spec: SpecReader) -> Malformed:
-        probability = spec.probability()
-        spec.finish()
-        return cls(probability)
-
-    def to_spec(self) -> dict[str, Any]:
-        return self._spec()
 
     async def respond(
         self, request: web.Request, injection: Injection, handler: Handler

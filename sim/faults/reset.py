@@ -6,12 +6,11 @@ import contextlib
 import socket
 import struct
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from aiohttp import web
 
 from sim.faults.base import Fault, Handler, Injection
-from sim.faults.spec import SpecReader
 
 
 class ConnectionDropped(Exception):
@@ -33,15 +32,6 @@ def abort_connection(request: web.Request) -> None:
 @dataclass(frozen=True)
 class Reset(Fault):
     kind: ClassVar[str] = "reset"
-
-    @classmethod
-    def from_spec(cls, spec: SpecReader) -> Reset:
-        probability = spec.probability()
-        spec.finish()
-        return cls(probability)
-
-    def to_spec(self) -> dict[str, Any]:
-        return self._spec()
 
     async def respond(
         self, request: web.Request, injection: Injection, handler: Handler
