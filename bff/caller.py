@@ -21,11 +21,14 @@ from bff.clock import Clock
 from bff.context import RequestContext, TimingEntry
 from bff.errors import AttemptFailed, AttemptRejected, AttemptTimedOut
 from bff.events import (
+    BreakerTransition,
     BulkheadRejected,
+    CallNotPermitted,
     FallbackServed,
     RetryBlocked,
     RetryScheduled,
 )
+from bff.hedging import race_with_hedge
 from bff.http import DEADLINE_HEADER, send
 from bff.policies.breaker import CircuitBreaker, Rejection
 from bff.policies.budget import RetryBudget
@@ -151,8 +154,6 @@ class DownstreamCaller:
         hedge = self.policy.hedge
         if not hedge.enabled:
             return await self._attempt(path, ctx, attempt, hedged=False)
-        from bff.hedging import race_with_hedge
-
         return await race_with_hedge(self, path, ctx, attempt,
                                      hedge_delay(hedge, self.latency))
 
@@ -180,8 +181,6 @@ class DownstreamCaller:
     # -- breaker plumbing ---------------------------------------------------------------
 
     def _on_breaker_event(self, event: object) -> None:
-        from bff.events import BreakerTransition, CallNotPermitted
-
         # Rejections come one per call: counted, not each one an event in the ledger.
         if isinstance(event, CallNotPermitted):
             self.telemetry.count("bff_breaker_not_permitted_total", self._labels)

@@ -13,7 +13,7 @@ value is None when every attempt failed and no fallback could help.
 
 from __future__ import annotations
 
-from bff.policies.retry import Outcome
+from bff.policies.retry import TIMEOUT, Outcome
 
 
 class BffError(Exception):
@@ -31,8 +31,6 @@ class AttemptFailed(BffError):
 
 class AttemptTimedOut(AttemptFailed):
     def __init__(self, which: str, seconds: float) -> None:
-        from bff.policies.retry import TIMEOUT
-
         self.which = which  # "per_try" | "deadline"
         super().__init__(TIMEOUT, f"{which} timeout after {seconds * 1000:.0f} ms")
 

@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from sim import DEFAULT_PORTS, SERVICES
+from sim.admin import create_admin_app
 from sim.control import FaultControl
 from sim.errors import ConfigError
 from sim.events import PortStateChanged
@@ -136,8 +137,6 @@ class SimHost:
                     app = user_items.create_app(runtime, paths[service])
                 await self.add_listener(service, app, config.host, config.port(service))
             if config.admin:
-                from sim.admin import create_admin_app
-
                 await self.add_listener("admin", create_admin_app(self), config.admin_host,
                                         config.port("admin"))
         except BaseException:
