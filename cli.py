@@ -310,6 +310,60 @@ def compare(
         raise typer.Exit(0 if result["passed"] else 1)
 
 
+@app.command()
+def ui(
+    scenario: Annotated[str, typer.Option(help="built-in name or a scenario .toml "
+                                               "(preselected; others are in the form)")],
+    web_port: Annotated[int, typer.Option(help="locust web UI port (0 = any free)")] = 8089,
+    policy: Annotated[str | None, typer.Option(
+        help="preselected preset: naive, book, book-retry, resilient")] = None,
+    duration: Annotated[str | None, typer.Option(
+        help="shorten or stretch every scenario's phases to this total, e.g. 30s")] = None,
+    processes: Annotated[int, typer.Option(
+        help="locust worker processes (0 = one process; -1 = one per CPU)")] = 0,
+    bind: Annotated[str, typer.Option(
+        help="address the services and BFF bind (remote workers need a reachable one)")
+                    ] = "127.0.0.1",
+    free_ports: Annotated[bool, typer.Option(
+        help="the simulator on free ports instead of 8000-8003, 9000, 9001")] = False,
+    master_port: Annotated[int, typer.Option(
+        help="locust master port for workers (with --processes)")] = 5557,
+    ready_file: Annotated[Path | None, typer.Option(
+        help="write the listening URLs as JSON here once ready")] = None,
+) -> None:
+    """The simulator and BFF with locust's web UI: a Resilience tab and fault controls."""
+    from scenarios.ui import UiOptions, run_ui
+    from sim.durations import parse_duration
+    from sim.errors import ConfigError
+
+    with user_errors():
+        if processes < -1:
+            raise ConfigError("--processes", f"must be >= -1, got {processes}")
+        total = parse_duration(duration, "--duration") if duration is not None else None
+        options = UiOptions(scenario, policy, total, web_port, processes, free_ports,
+                            ready_file, bind, master_port)
+        raise typer.Exit(aio.run(run_ui(options, console)))
+
+
+@app.command()
+def worker(
+    master_host: Annotated[str, typer.Option(help="the machine running sim ui / sim run")],
+    master_port: Annotated[int, typer.Option(help="locust master port")] = 5557,
+    processes: Annotated[int, typer.Option(
+        help="worker processes on this machine (0 = one; -1 = one per CPU)")] = 0,
+) -> None:
+    """Extra locust workers on this machine for a `sim ui` master elsewhere."""
+    from scenarios.ui import run_worker
+    from sim.errors import ConfigError
+
+    with user_errors():
+        if not 1 <= master_port <= 65535:
+            raise ConfigError("--master-port", f"must be in [1, 65535], got {master_port}")
+        if processes < -1:
+            raise ConfigError("--processes", f"must be >= -1, got {processes}")
+        run_worker(master_host, master_port, processes)
+
+
 def main() -> None:
     app()
 

@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,18 +55,55 @@ def locust_command(files: LocustFiles, target: str, processes: int = 0) -> list[
                "--only-summary", "--logfile", str(files.log), "--loglevel", "WARNING",
                "--exit-code-on-error", "0", "--stop-timeout", "2"]
     if processes:
+        # A free master port, not locust's fixed 5557: two runs at once must not share a
+        # master (or pick up each other's workers). The forked workers use --master-port.
+        port = str(free_port())
+        command += ["--processes", str(processes), "--master-bind-port", port,
+                    "--master-port", port]
+    return command
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def locust_web_command(files: LocustFiles, target: str, web_port: int,
+                       processes: int = 0, master_port: int = 5557) -> list[str]:
+    """locust with its web UI on loopback and no autostart: the user presses Start."""
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE),
+               "--web-host", "127.0.0.1", "--web-port", str(web_port), "--host", target,
+               "--logfile", str(files.log), "--loglevel", "WARNING",
+               "--exit-code-on-error", "0", "--stop-timeout", "2"]
+    if processes:
+        command += ["--processes", str(processes), "--master-bind-port", str(master_port),
+                    "--master-port", str(master_port)]  # what the forked workers dial
+    return command
+
+
+def locust_worker_command(master_host: str, master_port: int, processes: int = 0
+                          ) -> list[str]:
+    """A locust worker with the project's locustfile; the master sends it the load spec."""
+    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--worker",
+               "--master-host", master_host, "--master-port", str(master_port)]
+    if processes:
         command += ["--processes", str(processes)]
     return command
 
 
 class LocustProcess:
     def __init__(self, files: LocustFiles, target: str, spec: dict[str, Any],
-                 processes: int = 0, admin_token: str | None = None) -> None:
+                 processes: int = 0, admin_token: str | None = None,
+                 web_port: int | None = None, master_port: int = 5557) -> None:
         self.files = files
         self.target = target
         self.spec = spec
         self.processes = processes
         self.admin_token = admin_token
+        self.web_port = web_port  # None: headless (`sim run`); a port: the web UI
+        self.master_port = master_port
         self.process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -75,8 +113,12 @@ class LocustProcess:
                "SIM_SAMPLES_OUT": str(self.files.samples), "PYTHONUNBUFFERED": "1"}
         if self.admin_token:
             env["SIM_ADMIN_TOKEN"] = self.admin_token
+        command = (locust_command(self.files, self.target, self.processes)
+                   if self.web_port is None else
+                   locust_web_command(self.files, self.target, self.web_port, self.processes,
+                                      self.master_port))
         self.process = await asyncio.create_subprocess_exec(
-            *locust_command(self.files, self.target, self.processes),
+            *command,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env,
             start_new_session=True)
 

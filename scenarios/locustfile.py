@@ -6,6 +6,11 @@ think time, seeded user ids and the admin URL) and writes every request's latenc
 precision to SIM_SAMPLES_OUT when the test ends, because locust's own percentiles are
 rounded. With `--processes N` the workers ship their samples to the master in their
 regular reports, and the master writes the file.
+
+With the web UI (`sim ui`) it also adds the Resilience tabs and the fault controls
+(scenarios/web_tab.py), and the scenario and policy dropdowns of the start form: pressing
+Start asks `sim ui` (the spec's `ui.control_url`) to switch the simulator to the choice,
+and the new load spec replaces SPEC here and, by message, on every worker.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 import os
 import random
 import time
+import urllib.error
 import urllib.request
 from typing import Any
 
@@ -38,6 +44,7 @@ SPEC = _load_spec()
 _samples: list[list[float]] = []  # [epoch seconds, latency ms, status, outcome, critical ms]
 _received: list[list[float]] = []  # on the master: what the workers sent
 _state: dict[str, Any] = {"armed_at": None, "workers": set()}
+SPEC_MESSAGE = "sim_spec"
 
 
 def critical_path_ms(server_timing: str) -> float:
@@ -92,6 +99,8 @@ class StorefrontUser(FastHttpUser):
                     response.failure("200 with a body that is not the BFF's JSON")
             else:
                 response.failure(f"status {status}")
+            if not SPEC.get("collect_samples", True):
+                return  # `sim ui` writes no report: a long session must not grow memory
             timing = response.headers.get("Server-Timing", "") if response.headers else ""
             _samples.append([started, latency_ms, status, OUTCOMES[outcome],
                              critical_path_ms(timing)])
@@ -128,6 +137,70 @@ def arm_timeline(environment: Any, **_: Any) -> None:
         with urllib.request.urlopen(request, timeout=10) as answer:
             answer.read()
     _state["armed_at"] = time.time()
+    if isinstance(environment.runner, MasterRunner):
+        # Workers on other machines (`sim worker`) have no spec file: they get this one
+        # before their first spawn message (same socket, sent first).
+        environment.runner.send_message(SPEC_MESSAGE, SPEC)
+
+
+def _replace_spec(new: dict[str, Any]) -> None:
+    SPEC.clear()  # in place: PhasesShape and the users read the module's SPEC
+    SPEC.update(new)
+
+
+@events.init_command_line_parser.add_listener
+def ui_options(parser: Any) -> None:
+    """The scenario and policy dropdowns of the web UI's start form (`sim ui` only)."""
+    ui = SPEC.get("ui")
+    if not ui:
+        return
+    parser.add_argument("--sim-scenario", choices=ui["scenarios"], default=ui["scenario"],
+                        include_in_web_ui=True, help="scenario: faults, phases and load")
+    parser.add_argument("--sim-policy", choices=ui["policies"], default=ui["policy"],
+                        include_in_web_ui=True, help="BFF policy preset")
+
+
+@events.init.add_listener
+def extend_web_ui(environment: Any, **_: Any) -> None:
+    if isinstance(environment.runner, WorkerRunner):
+        environment.runner.register_message(
+            SPEC_MESSAGE, lambda msg, **__: _replace_spec(msg.data))
+        return
+    web_ui = environment.web_ui
+    if web_ui is None or not SPEC.get("admin_url"):
+        return
+    from flask import jsonify, request
+
+    from scenarios.web_tab import Admin, install
+
+    install(web_ui, Admin(SPEC["admin_url"], os.environ.get("SIM_ADMIN_TOKEN")))
+    ui = SPEC.get("ui")
+    if not ui:
+        return
+
+    @web_ui.app.before_request
+    def choose_scenario() -> Any:
+        """Before locust starts a test from the form, switch the simulator to the chosen
+        scenario and policy, so the first tick of the shape already has their phases."""
+        if request.method != "POST" or not request.path.endswith("/swarm"):
+            return None
+        if environment.runner.state in ("running", "spawning"):
+            return None  # an edit of a running test: keep what runs
+        choice = {"scenario": request.form.get("sim_scenario", ui["scenario"]),
+                  "policy": request.form.get("sim_policy", ui["policy"])}
+        post = urllib.request.Request(f"{ui['control_url']}/select", method="POST",
+                                      data=json.dumps(choice).encode(),
+                                      headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(post, timeout=30) as answer:
+                _replace_spec(json.load(answer))
+        except urllib.error.HTTPError as exc:
+            message = json.loads(exc.read() or b"{}").get("error", str(exc))
+            return jsonify({"success": False, "message": message, "host": environment.host})
+        except OSError as exc:
+            return jsonify({"success": False, "message": f"sim ui unreachable: {exc}",
+                            "host": environment.host})
+        return None
 
 
 @events.report_to_master.add_listener
