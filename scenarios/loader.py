@@ -7,15 +7,24 @@ allowed, so `sim scenarios validate` can say exactly what is wrong.
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from bff.overrides import build_policy, flatten
 from bff.policyset import PRESETS
+from scenarios.fields import (
+    MAX_USERS,
+    check_keys,
+    did_you_mean,
+    read_integer,
+    read_rate,
+    read_table,
+    read_text,
+    read_threshold,
+)
 from scenarios.model import (
     METRICS,
     LoadProfile,
@@ -47,7 +56,6 @@ SLO_KEYS = ("metric", "max", "min", "phase", "downstream", "why")
 
 DEFAULT_USERS = 10
 DEFAULT_THINK = (0.05, 0.1)
-MAX_USERS = 100_000
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -61,7 +69,7 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
                                       f"nor a .toml file; built-ins: {', '.join(names)}")
     path = CATALOGUE / f"{name}.toml"
     if name not in names:
-        hint = _did_you_mean(name, names)
+        hint = did_you_mean(name, names)
         raise ConfigError("scenario", f"unknown scenario {name!r}{hint}; built-ins: "
                                       f"{', '.join(names)}; or give a path to a .toml file")
     scenario = validate_file(path)
@@ -93,11 +101,11 @@ def parse_scenario(data: Mapping[str, Any], source: str = "<memory>") -> Scenari
 
 
 def _parse(data: Mapping[str, Any], source: str) -> Scenario:
-    _check_keys(data, TOP_KEYS, "")
+    check_keys(data, TOP_KEYS, "")
     name = _name(data.get("name"))
-    description = _text(data.get("description"), "description")
+    description = read_text(data.get("description"), "description")
     tags = _tags(data.get("tags"))
-    seed = _integer(data.get("seed", 0), "seed", low=0, high=2**63 - 1)
+    seed = read_integer(data.get("seed", 0), "seed", low=0, high=2**63 - 1)
     preset, overrides = _policy(data.get("policy"), source)
     load = _load(data.get("load"))
     base = parse_service_faults(data.get("faults"), "faults")
@@ -127,12 +135,12 @@ def _tags(value: object) -> tuple[str, ...]:
 
 
 def _policy(value: object, source: str) -> tuple[str, tuple[tuple[str, OverrideValue], ...]]:
-    table = _table(value, "policy")
-    _check_keys(table, POLICY_KEYS, "policy")
-    preset = table.get("preset", "resilient")
+    section = read_table(value, "policy")
+    check_keys(section, POLICY_KEYS, "policy")
+    preset = section.get("preset", "resilient")
     if not isinstance(preset, str) or preset not in PRESETS:
         raise ConfigError("policy.preset", f"must be one of {', '.join(PRESETS)}; got {preset!r}")
-    raw = _table(table.get("overrides"), "policy.overrides")
+    raw = read_table(section.get("overrides"), "policy.overrides")
     overrides: dict[str, OverrideValue] = {}
     # Both `{ "inventory.retry.max_attempts" = 2 }` and nested tables flatten to paths.
     for path, item in flatten(raw).items():
@@ -150,11 +158,11 @@ def _policy(value: object, source: str) -> tuple[str, tuple[tuple[str, OverrideV
 
 
 def _load(value: object) -> LoadProfile:
-    table = _table(value, "load")
-    _check_keys(table, LOAD_KEYS, "load")
-    users = _integer(table.get("users", DEFAULT_USERS), "load.users", low=1, high=MAX_USERS)
-    spawn_rate = _rate(table.get("spawn_rate", users), "load.spawn_rate")
-    think_min, think_max = _think(table.get("think_time"))
+    section = read_table(value, "load")
+    check_keys(section, LOAD_KEYS, "load")
+    users = read_integer(section.get("users", DEFAULT_USERS), "load.users", low=1, high=MAX_USERS)
+    spawn_rate = read_rate(section.get("spawn_rate", users), "load.spawn_rate")
+    think_min, think_max = _think(section.get("think_time"))
     return LoadProfile(users, spawn_rate, think_min, think_max)
 
 
@@ -164,7 +172,7 @@ def _think(value: object) -> tuple[float, float]:
     if not isinstance(value, Mapping):  # one duration: a constant think time
         seconds = parse_duration(value, "load.think_time")
         return seconds, seconds
-    _check_keys(value, THINK_KEYS, "load.think_time")
+    check_keys(value, THINK_KEYS, "load.think_time")
     for key in THINK_KEYS:
         if key not in value:
             raise ConfigError(f"load.think_time.{key}", 'is required (a duration such as '
@@ -191,11 +199,11 @@ def _phases(value: object) -> tuple[ScenarioPhase, ...]:
                                                f"{phase.name!r}")
         users = raw.get("users")
         if users is not None:
-            users = _integer(users, f"{where}.users", low=0, high=MAX_USERS)
-        rate = raw.get("spawn_rate")
-        if rate is not None:
-            rate = _rate(rate, f"{where}.spawn_rate")
-        out.append(ScenarioPhase(phase, users, rate))
+            users = read_integer(users, f"{where}.users", low=0, high=MAX_USERS)
+        spawn_rate = raw.get("spawn_rate")
+        if spawn_rate is not None:
+            spawn_rate = read_rate(spawn_rate, f"{where}.spawn_rate")
+        out.append(ScenarioPhase(phase, users, spawn_rate))
     return tuple(out)
 
 
@@ -221,7 +229,7 @@ def _slo(raw: object, where: str, phases: tuple[ScenarioPhase, ...],
          base: ServiceFaults) -> Slo:
     if not isinstance(raw, Mapping):
         raise ConfigError(where, "expected a table with metric and max or min")
-    _check_keys(raw, SLO_KEYS, where)
+    check_keys(raw, SLO_KEYS, where)
     metric_name = raw.get("metric")
     if not isinstance(metric_name, str) or metric_name not in METRICS:
         problem = "is required" if metric_name is None else f"unknown metric {metric_name!r}"
@@ -232,7 +240,18 @@ def _slo(raw: object, where: str, phases: tuple[ScenarioPhase, ...],
         raise ConfigError(field, "give exactly one of max (an upper bound) or min (a lower "
                                  "bound)" + (", not both" if "max" in raw else ""))
     op = "max" if "max" in raw else "min"
-    threshold = _threshold(raw[op], metric.kind, f"{where}.{op}")
+    threshold = read_threshold(raw[op], metric.kind, f"{where}.{op}")
+    phase, downstream = _scope(raw, metric_name, where, phases, base)
+    why = read_text(raw.get("why"), f"{where}.why")
+    return Slo(metric_name, threshold if op == "max" else None,
+               threshold if op == "min" else None, phase, downstream, why)
+
+
+def _scope(raw: Mapping[str, Any], metric_name: str, where: str,
+           phases: tuple[ScenarioPhase, ...], base: ServiceFaults
+           ) -> tuple[str | None, str | None]:
+    """The SLO's phase and downstream, each required, optional or refused by its metric."""
+    metric = METRICS[metric_name]
     names = [p.name for p in phases]
     phase = raw.get("phase")
     if metric.phase == "never" and phase is not None:
@@ -257,9 +276,7 @@ def _slo(raw: object, where: str, phases: tuple[ScenarioPhase, ...],
                                                  f"{', '.join(SERVICES)}")
     if metric_name == "breaker_time_to_open":
         _check_faulty(str(downstream), str(phase), phases, base, f"{where}.phase")
-    why = _text(raw.get("why"), f"{where}.why")
-    return Slo(metric_name, threshold if op == "max" else None,
-               threshold if op == "min" else None, phase, downstream, why)
+    return phase, downstream
 
 
 def _check_faulty(downstream: str, phase: str, phases: tuple[ScenarioPhase, ...],
@@ -275,70 +292,3 @@ def _check_faulty(downstream: str, phase: str, phases: tuple[ScenarioPhase, ...]
             f"no phase has {downstream} faults"
         raise ConfigError(field, f"{downstream} has no faults in phase {phase!r}, so its "
                                  f"breaker has nothing to open on; {choose}")
-
-
-def _threshold(value: object, kind: str, field: str) -> float:
-    if kind == "duration":
-        return parse_duration(value, field)
-    if kind == "ratio":
-        allowed = 'a ratio from 0 to 1 such as 0.05 (or "5%")'
-        if isinstance(value, str) and value.strip().endswith("%"):
-            try:
-                number: object = float(value.strip()[:-1]) / 100
-            except ValueError:
-                raise ConfigError(field, f"expected {allowed}, got {value!r}") from None
-        else:
-            number = value
-        if isinstance(number, bool) or not isinstance(number, int | float) or \
-                not 0.0 <= number <= 1.0:
-            raise ConfigError(field, f"expected {allowed}, got {value!r}")
-        return float(number)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e12:
-        raise ConfigError(field, f"expected a number >= 0, got {value!r}")
-    return float(value)
-
-
-def _table(value: object, field: str) -> Mapping[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise ConfigError(field, f"expected a table, got {value!r}")
-    return value
-
-
-def _text(value: object, field: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise ConfigError(field, f"expected a string, got {value!r}")
-    return value.strip()
-
-
-def _integer(value: object, field: str, *, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(field, f"expected an integer from {low} to {high}, got {value!r}")
-    if not low <= value <= high:
-        raise ConfigError(field, f"must be from {low} to {high}, got {value!r}")
-    return value
-
-
-def _rate(value: object, field: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or \
-            not 0 < value <= MAX_USERS:
-        raise ConfigError(field, f"expected users per second, a number > 0 and <= "
-                                 f"{MAX_USERS}, got {value!r}")
-    return float(value)
-
-
-def _check_keys(table: Mapping[str, Any], allowed: Iterable[str], where: str) -> None:
-    options = list(allowed)
-    for key in table:
-        if key not in options:
-            field = f"{where}.{key}" if where else str(key)
-            raise ConfigError(field, f"unknown field{_did_you_mean(str(key), options)}; "
-                                     f"allowed: {', '.join(options)}")
-
-
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""

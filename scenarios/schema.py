@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from bff.policyset import PRESETS
-from scenarios.loader import DEFAULT_USERS, MAX_USERS, NAME, PHASE_NAME
+from scenarios.fields import MAX_USERS
+from scenarios.loader import DEFAULT_USERS, NAME, PHASE_NAME
 from scenarios.model import METRICS
 from sim import SERVICES
 from sim.durations import _PATTERN as DURATION_PATTERN  # the parser's own: no drift
 from sim.faults.latency import DISTRIBUTIONS
 
-SCHEMA_ID = "https://github.com/bff-sim/bff-sim/scenario.schema.json"
+SCHEMA_ID = "urn:bff-sim:scenario"  # a name, not a download location
 Schema = dict[str, Any]
 
 DURATION: Schema = {

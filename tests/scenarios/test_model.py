@@ -150,6 +150,21 @@ def test_round_trip(tmp_path: Path, text: str) -> None:
     assert Scenario.from_dict(data).to_dict() == scenario.to_dict()
 
 
+def test_round_trip_after_changes(tmp_path: Path) -> None:
+    scenario = validate_file(write(tmp_path, FULL)).with_duration(13.7).with_users(3)
+    scenario = scenario.with_policy(extra_overrides={"cart.retry.retry_on_status": [502, 503]})
+    assert Scenario.from_dict(json.loads(json.dumps(scenario.to_dict()))) == scenario
+
+
+def test_from_dict_revalidates(tmp_path: Path) -> None:
+    data = validate_file(write(tmp_path, FULL)).to_dict()
+    data["slo"][0]["phase"] = "nowhere"
+    with pytest.raises(ConfigError) as info:
+        Scenario.from_dict(data)
+    assert str(info.value) == (f"{tmp_path / 'bad.toml'}: slo[0].phase: unknown phase "
+                               f"'nowhere'; phases: warm-up, slow")
+
+
 def test_to_dict_shape(tmp_path: Path) -> None:
     data = validate_file(write(tmp_path, FULL)).to_dict()
     assert data["slo"][1] == {"id": "breaker_time_to_open[inventory@slow]",
