@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest
 
-# A short real smoke run: the smoke-tagged scenarios, 18 s each, gated on their SLOs.
+# A short real smoke run: the smoke-tagged scenarios, 15 s each, gated on their SLOs.
 smoke: $(STAMP)
 	$(BIN)/sim smoke --out results/smoke
 

@@ -267,7 +267,7 @@ def smoke(
     update_baseline: Annotated[bool, typer.Option(help="write --baseline from this run")
                                ] = False,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("results/smoke"),
-    duration: Annotated[str, typer.Option(help="length of each scenario")] = "18s",
+    duration: Annotated[str, typer.Option(help="length of each scenario")] = "15s",
 ) -> None:
     """CI gate: the smoke-tagged scenarios, shortened; exit 1 on any breach."""
     from scenarios.smoke import smoke_command

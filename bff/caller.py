@@ -75,6 +75,9 @@ class DownstreamCaller:
             self.breaker = CircuitBreaker(name, policy.breaker, clock,
                                           listener=self._on_breaker_event)
         self._labels = (name,)
+        # A breaker rejection stands for the failures that opened it: products answers
+        # 504 if those were timeouts and 500 otherwise, as it did before the breaker opened.
+        self._last_failure_timed_out = False
         self._scheduled: asyncio.TimerHandle | None = None
 
     # -- the pipeline, outside in -----------------------------------------------------
@@ -106,7 +109,10 @@ class DownstreamCaller:
                    attempts: int) -> CallResult:
         config = self.policy.fallback
         cause = str(failure.outcome)
-        timed_out = isinstance(failure, AttemptTimedOut)
+        if failure.outcome.kind == "breaker_open":
+            timed_out = self._last_failure_timed_out
+        else:
+            timed_out = self._last_failure_timed_out = isinstance(failure, AttemptTimedOut)
         served: str | None = None
         value: Any = None
         age: float | None = None

@@ -105,6 +105,9 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
         problems.append(f"locust exited with code {inputs.locust_exit_code}: {tail[0]}")
     if inputs.interrupted:
         problems.append("interrupted: the run was stopped before the scenario ended")
+    elif samples and samples[-1].t < scenario.duration * 0.9 - 1.0:
+        problems.append(f"the load stopped after {samples[-1].t:.1f} s of a "
+                        f"{scenario.duration:.0f} s scenario")
     ran_for = max((s.t for s in samples), default=0.0)
     duration = scenario.duration if not inputs.interrupted else min(scenario.duration,
                                                                     max(ran_for, 1e-9))

@@ -93,13 +93,16 @@ def scoring(timeline: Sequence[Mapping[str, Any]],
             faulty: Mapping[str, Sequence[str]]) -> dict[str, dict[str, Any]]:
     """Judge each breaker against the injected faults, which only a simulator knows.
 
-    faulty: downstream -> phases in which it had faults. For each faulty stretch: time from
-    the fault's start to the first open, and from its end to the next close; opens that
-    start outside any faulty phase are false trips.
+    faulty: downstream -> phases in which it had faults. For each faulty phase: time from
+    its start to the first open (0 if the breaker was already open then), and from its end
+    to the next close. Opens outside every faulty phase (plus a second of grace) are false
+    trips; downstreams that were never faulty are scored too, so a false trip on a healthy
+    one shows.
     """
     spans = {name: (start, end) for name, start, end in bounds}
     out: dict[str, dict[str, Any]] = {}
-    for downstream, phases in faulty.items():
+    for downstream in sorted(set(faulty) | {m["downstream"] for m in timeline}):
+        phases = faulty.get(downstream, [])
         moves = [m for m in timeline if m["downstream"] == downstream]
         opens = [m["t"] for m in moves if m["to"] == "open"]
         closes = [m["t"] for m in moves if m["to"] == "closed"]
@@ -109,10 +112,12 @@ def scoring(timeline: Sequence[Mapping[str, Any]],
             if phase not in spans:
                 continue
             start, end = spans[phase]
-            first_open = next((t for t in opens if start <= t < end), None)
+            before = [m["to"] for m in moves if m["t"] <= start]
+            first_open = 0.0 if before and before[-1] == "open" else next(
+                (t - start for t in opens if start <= t < end), None)
             close_after = next((t for t in closes if t >= end), None)
             per_phase[phase] = {
-                "time_to_open": None if first_open is None else first_open - start,
+                "time_to_open": first_open,
                 "time_to_close": None if close_after is None else close_after - end,
             }
         false_trips = sum(1 for t in opens if not any(s <= t < e + 1.0 for s, e in windows))

@@ -30,8 +30,9 @@ def parse_duration(value: object, field: str) -> float:
 
 
 def format_duration(seconds: float) -> str:
+    # 12 significant digits: a duration survives a round trip through its text exactly.
     if seconds >= 60 and seconds % 60 == 0:
-        return f"{seconds / 60:g}m"
+        return f"{seconds / 60:.12g}m"
     if seconds >= 1:
-        return f"{seconds:g}s"
-    return f"{seconds * 1000:g}ms"
+        return f"{seconds:.12g}s"
+    return f"{seconds * 1000:.12g}ms"
