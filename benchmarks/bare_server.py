@@ -7,6 +7,7 @@ import sys
 
 from aiohttp import web
 
+from benchmarks.serving import serve_and_print_port
 from sim import aio
 
 
@@ -18,14 +19,7 @@ async def inventory(request: web.Request) -> web.Response:
 async def main(port: int) -> None:
     app = web.Application()
     app.router.add_get("/products/{id}/inventory", inventory)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    print(site.port, flush=True)
-    import asyncio
-
-    await asyncio.Event().wait()
+    await serve_and_print_port(app, port)
 
 
 if __name__ == "__main__":

@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from aiohttp import web
-
+from benchmarks.serving import serve_and_print_port
 from bff.app import create_app
 from bff.policyset import preset
 from sim import SERVICES, aio
@@ -20,12 +19,7 @@ from sim.ledger import Ledger
 async def main(port: int, policy: str, urls: list[str]) -> None:
     ledger = Ledger(asyncio.get_running_loop().time)
     app = create_app(preset(policy), dict(zip(SERVICES, urls, strict=True)), ledger)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    print(site.port, flush=True)
-    await asyncio.Event().wait()
+    await serve_and_print_port(app, port)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import sys
 import aiohttp
 from aiohttp import web
 
+from benchmarks.serving import serve_and_print_port
 from sim import aio
 
 
@@ -60,12 +61,7 @@ def make_app(products: str, inventory: str, favorites: str, cart: str) -> web.Ap
 
 
 async def main(port: int, urls: list[str]) -> None:
-    runner = web.AppRunner(make_app(*urls), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    print(site.port, flush=True)
-    await asyncio.Event().wait()
+    await serve_and_print_port(make_app(*urls), port)
 
 
 if __name__ == "__main__":
