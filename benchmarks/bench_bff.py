@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_sim import ROOT, start_sim, write_section, wrk
+from bench_sim import ROOT, markdown_table, start_sim, write_section, wrk
 
 from sim import SERVICES
 
@@ -75,13 +75,11 @@ def main() -> None:
          f"target >= 2.5x at equal or better p99: "
          f"{'met' if ratio >= 2.5 and p99_ok else 'MISSED'}"),
     ]
-    table = ["| measure | value | notes |", "| --- | --- | --- |"]
-    table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
                f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}, wrk -t1 "
                f"-c{options.connections}, {options.rounds} rounds x {options.seconds:g} s, "
                f"10 products, no faults")
-    text = "\n".join(table) + f"\n\nMachine: {machine}\n"
+    text = markdown_table(("measure", "value", "notes"), rows, machine)
     print(text)
     if options.write:
         write_section(ROOT / "docs" / "performance.md", "bff", text)

@@ -118,12 +118,10 @@ def main() -> None:
         ("fixed 200 ms @ 100 conns: p99 (ms)", f"{fidelity.get('p99_ms', 0):.1f}",
          "target 200 +- 10: " + _ok(abs(fidelity.get("p99_ms", 0) - 200) <= 10)),
     ]
-    table = ["| measure | value | target |", "| --- | --- | --- |"]
-    table += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
                f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}, wrk -t1, "
                f"{options.rounds} rounds x {options.seconds:g} s")
-    text = "\n".join(table) + f"\n\nMachine: {machine}\n"
+    text = markdown_table(("measure", "value", "target"), rows, machine)
     print(text)
     if options.write:
         write_section(ROOT / "docs" / "performance.md", "sim", text)
@@ -131,6 +129,12 @@ def main() -> None:
 
 def _ok(passed: bool) -> str:
     return "met" if passed else "MISSED"
+
+
+def markdown_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], machine: str) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + f"\n\nMachine: {machine}\n"
 
 
 def write_section(path: Path, name: str, text: str) -> None:

@@ -3,7 +3,7 @@ fixed-width recording Console)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -133,16 +133,24 @@ def scoring_table(report: Mapping[str, Any]) -> RenderableType:
     return table
 
 
+def verdict_table(title: str, verdicts: Sequence[Mapping[str, Any]],
+                  notes: Sequence[str] = ()) -> Table:
+    """PASS/FAIL and the rule in words, for SLO verdicts and baseline checks alike."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("")
+    table.add_column("rule")
+    for verdict in verdicts:
+        mark = Text("PASS", style="green") if verdict["passed"] else Text("FAIL", style="red")
+        plain_row(table, mark, verdict["rule"])
+    for note in notes:
+        plain_row(table, Text("note", style="yellow"), note)
+    return table
+
+
 def slo_table(report: Mapping[str, Any]) -> RenderableType:
     if not report["slos"]:
         return Text("no SLOs", style="dim")
-    table = Table(title="SLOs", title_justify="left")
-    table.add_column("")
-    table.add_column("rule")
-    for verdict in report["slos"]:
-        mark = Text("PASS", style="green") if verdict["passed"] else Text("FAIL", style="red")
-        plain_row(table, mark, verdict["rule"])
-    return table
+    return verdict_table("SLOs", report["slos"])
 
 
 def full_report(report: Mapping[str, Any]) -> Group:
@@ -155,15 +163,8 @@ def full_report(report: Mapping[str, Any]) -> Group:
 
 
 def baseline_table(result: Mapping[str, Any]) -> RenderableType:
-    table = Table(title="compared with the baseline", title_justify="left")
-    table.add_column("")
-    table.add_column("check")
-    for check in result["checks"]:
-        mark = Text("PASS", style="green") if check["passed"] else Text("FAIL", style="red")
-        plain_row(table, mark, check["rule"])
-    for note in result.get("notes", []):
-        plain_row(table, Text("note", style="yellow"), note)
-    return table
+    return verdict_table("compared with the baseline", result["checks"],
+                         result.get("notes", []))
 
 
 def history_table(rows: list[dict[str, Any]]) -> RenderableType:

@@ -28,7 +28,7 @@ from scenarios.run import FREE, RunOptions, run_scenario
 from sim import DEFAULT_PORTS
 from sim.errors import ConfigError
 
-EXIT_PASS, EXIT_BREACH, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_PASS, EXIT_BREACH, EXIT_INTERRUPTED = 0, 1, 130  # usage errors exit 2 in cli.py
 
 
 @dataclass(frozen=True)

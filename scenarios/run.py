@@ -43,12 +43,9 @@ class RunOutcome:
 
 
 def load_spec(scenario: Scenario, admin_url: str, users: int, seed: int) -> dict[str, Any]:
-    phases = []
-    for phase in scenario.phases:
-        phases.append({"name": phase.phase.name, "duration": phase.phase.duration,
-                       "users": phase.users if phase.users is not None else scenario.load.users,
-                       "spawn_rate": phase.spawn_rate if phase.spawn_rate is not None
-                       else scenario.load.spawn_rate})
+    phases = [{"name": phase.name, "duration": phase.duration,
+               "users": scenario.users_in(phase), "spawn_rate": scenario.spawn_rate_in(phase)}
+              for phase in scenario.phases]
     return {"phases": phases, "think": [scenario.load.think_min, scenario.load.think_max],
             "users": users, "seed": seed, "admin_url": admin_url}
 

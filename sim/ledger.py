@@ -47,7 +47,6 @@ class Ledger:
         self.last_seq = 0
         self.counters: Counter[tuple[str, Labels]] = Counter()
         self.histograms: dict[tuple[str, Labels], LatencyRecorder] = {}
-        self._listeners: list[Callable[[int, Event], None]] = []
 
     def now(self) -> float:
         """Seconds since the ledger (the host) started, on the monotonic clock."""
@@ -62,12 +61,7 @@ class Ledger:
         self.last_seq = seq
         (self._frequent if event.frequent else self._rare).append((seq, event))
         self.counters[("events_total", (event.kind,))] += 1
-        for listener in self._listeners:
-            listener(seq, event)
         return seq
-
-    def subscribe(self, listener: Callable[[int, Event], None]) -> None:
-        self._listeners.append(listener)
 
     def count(self, metric: str, labels: Labels, n: int = 1) -> None:
         self.counters[(metric, labels)] += n

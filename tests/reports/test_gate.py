@@ -3,23 +3,11 @@
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from reports.baseline import compare
 from reports.slo import evaluate
 from scenarios.model import Slo
-
-FIXTURE = Path(__file__).parent / "fixtures" / "outage-report.json"
-
-
-@pytest.fixture
-def report() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(FIXTURE.read_text())
-    return data
 
 
 def test_slo_just_inside_and_just_outside(report: dict[str, Any]) -> None:

@@ -3,27 +3,16 @@ reads in each view are the report's numbers."""
 
 from __future__ import annotations
 
-import json
 import re
-from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
-import pytest
 from rich.console import Console
 
 from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
 from reports.terminal import full_report
-
-FIXTURE = Path(__file__).parent / "fixtures" / "outage-report.json"
-
-
-@pytest.fixture
-def report() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(FIXTURE.read_text())
-    return data
 
 
 def rendered(report: dict[str, Any]) -> str:
