@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit smoke bench clean
+.PHONY: run test lint typecheck unit smoke bench soak soak-test clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +33,18 @@ smoke: $(STAMP)
 
 test: lint typecheck unit smoke
 
+# Benchmarks (need wrk: apt-get install wrk); each writes its table to docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim.py --write
 	$(BIN)/python benchmarks/bench_bff.py --write
+	$(BIN)/python benchmarks/bench_harness.py --write
+
+# The long soak (10 minutes at 100 BFF requests/s, mixed faults) and its gated test form.
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --seconds 600 --write
+
+soak-test: $(STAMP)
+	SIM_SOAK_SECONDS=$${SIM_SOAK_SECONDS:-600} $(BIN)/pytest tests/test_soak.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

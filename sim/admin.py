@@ -13,6 +13,7 @@ from sim.errors import ConfigError
 from sim.faults import parse_faults
 from sim.http_errors import json_errors
 from sim.metrics import exposition
+from sim.process_stats import process_stats
 
 if TYPE_CHECKING:
     from sim.host import SimHost
@@ -107,6 +108,7 @@ def build_state(host: SimHost) -> dict[str, Any]:
         "faults": host.control.snapshot(),
         "services": services,
         "last_event_seq": ledger.last_seq,
+        "process": process_stats(),
     }
     for name, section in host.state_sections.items():
         state[name] = section()

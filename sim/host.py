@@ -193,7 +193,8 @@ class SimHost:
         position = self.control.timeline.position()
         phases: dict[tuple[str, ...], float] = {
             (p.name,): float(p.name == position.phase) for p in self.config.plan.phases}
-        gauges: Gauges = {"sim_service_listening": listening, "sim_phase_info": phases}
+        gauges: Gauges = {"sim_service_listening": listening, "sim_phase_info": phases,
+                          "sim_asyncio_tasks": {(): float(len(asyncio.all_tasks()))}}
         for provider in self.gauge_providers:
             gauges.update(provider())
         return gauges

@@ -10,6 +10,12 @@ from sim.errors import PortInUseError
 
 SHUTDOWN_TIMEOUT = 0.25  # hung handlers are cancelled after this on stop: Ctrl-C is quick
 
+# Request size limits on every port (docs/admin-api.md#limits). A request over them is
+# refused by aiohttp's parser with a 400 before any handler runs; bodies are capped per
+# app by `client_max_size` (413, JSON).
+MAX_LINE_BYTES = 8190  # the request line and each header line
+MAX_HEADERS = 64
+
 
 class Listener:
     def __init__(self, name: str, app: web.Application, host: str, port: int) -> None:
@@ -18,7 +24,9 @@ class Listener:
         self.host = host
         self.port = port  # the requested port until started, then the bound one
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
-                                     shutdown_timeout=SHUTDOWN_TIMEOUT)
+                                     shutdown_timeout=SHUTDOWN_TIMEOUT,
+                                     max_line_size=MAX_LINE_BYTES,
+                                     max_field_size=MAX_LINE_BYTES, max_headers=MAX_HEADERS)
         self._site: web.TCPSite | None = None
         self._set_up = False
 

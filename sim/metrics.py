@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, ProcessCollector, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -51,6 +51,9 @@ declare("sim_service_listening", "gauge",
         ("service",))
 declare("sim_phase_info", "gauge", "1 for the active phase of the armed timeline.",
         ("phase",))
+declare("sim_asyncio_tasks", "gauge",
+        "Live asyncio tasks in the simulator process (back to its idle level after load).",
+        ())
 
 # Counters the ledger keeps under a short key and the name they are exposed with.
 _LEDGER_ALIASES = {"events_total": "sim_events_total"}
@@ -96,4 +99,6 @@ class LedgerCollector(Collector):
 def exposition(ledger: Ledger, gauges: Callable[[], Gauges]) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(LedgerCollector(ledger, gauges))
+    # process_resident_memory_bytes, process_open_fds, process_cpu_seconds_total, ...
+    ProcessCollector(registry=registry)
     return generate_latest(registry)

@@ -38,12 +38,23 @@ def parse_fault(spec: object, field: str) -> Fault:
     return FAULT_TYPES[str(kind)].from_spec(SpecReader(spec, field))
 
 
+# Faults stack (two latencies add up), so an unbounded list is a way to make one request
+# take forever or a plan take megabytes; no real experiment needs more than a few.
+MAX_FAULTS = 16
+
+
+def _check_count(field: str, count: int) -> None:
+    if count > MAX_FAULTS:
+        raise ConfigError(field, f"at most {MAX_FAULTS} faults per service, got {count}")
+
+
 def parse_faults(value: object, field: str) -> tuple[Fault, ...]:
     """A service's faults: a list of fault tables (a single table is accepted too)."""
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
         raise ConfigError(field, f"expected a list of fault tables, got {value!r}")
+    _check_count(field, len(value))
     return tuple(parse_fault(item, f"{field}[{index}]") for index, item in enumerate(value))
 
 
@@ -55,7 +66,9 @@ def parse_fault_header(value: str) -> tuple[Fault, ...]:
     """`X-Sim-Fault: latency=300ms; error=503` -> faults for this one request ("none" = none)."""
     field = "X-Sim-Fault"
     faults: list[Fault] = []
-    for raw in value.replace(",", ";").split(";"):
+    items = value.replace(",", ";").split(";")
+    _check_count(field, sum(1 for item in items if item.strip() not in ("", "none")))
+    for raw in items:
         item = raw.strip()
         if not item or item == "none":
             continue

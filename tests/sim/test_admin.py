@@ -63,6 +63,22 @@ async def test_metrics_show_injected_faults(sim_host: SimHost,
     assert 'sim_service_listening{service="inventory"} 1.0' in text
 
 
+async def test_state_and_metrics_show_what_the_harness_costs(
+        sim_host: SimHost, client: aiohttp.ClientSession) -> None:
+    async with client.get(f"{sim_host.urls['admin']}/state") as response:
+        process = (await response.json())["process"]
+    # A simulator with its databases loaded lives in tens of MB, and at least the five
+    # listening sockets are open descriptors.
+    assert 10 * 2**20 < process["rss_bytes"] < 500 * 2**20
+    assert process["open_fds"] >= 5
+    assert process["asyncio_tasks"] >= 1
+    async with client.get(f"{sim_host.urls['admin']}/metrics") as response:
+        text = await response.text()
+    assert "process_resident_memory_bytes " in text
+    assert "process_open_fds " in text
+    assert "sim_asyncio_tasks " in text
+
+
 async def test_events_since_pages_through_the_ledger(
         sim_host: SimHost, client: aiohttp.ClientSession) -> None:
     for _ in range(3):

@@ -1,0 +1,122 @@
+"""What the harness itself costs a user, measured in one run:
+
+1. Start-up: from spawning `sim serve` (four services, admin, BFF, databases created) to
+   every port accepting connections. Target <= 1 s.
+2. Overhead at half capacity: the BFF's capacity with no faults is measured with wrk; then
+   every service gets a fixed 20 ms latency (critical path: catalogue stage 20 ms + the
+   inventory stage 20 ms = 40 ms injected) and an open-loop client sends half that rate.
+   Overhead = observed latency - 40 ms. Targets: p50 <= 2 ms, p99 <= 10 ms.
+3. `sim smoke` wall time (the CI gate), unless --no-smoke.
+
+Usage: .venv/bin/python benchmarks/bench_harness.py [--write] [--no-smoke]
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from harness import (
+    ROOT,
+    SIM,
+    ok,
+    publish,
+    put_fault,
+    run_client,
+    sim_urls,
+    start_sim,
+    stop,
+    wrk,
+)
+
+from sim import SERVICES
+
+INJECTED_MS = 20.0
+CRITICAL_PATH_MS = 2 * INJECTED_MS
+
+
+def startup_seconds(tmp: Path, runs: int) -> list[float]:
+    times = []
+    for index in range(runs):
+        ready = tmp / f"ready-{index}.json"
+        started = time.perf_counter()
+        process = start_sim(ready)
+        try:
+            for url in sim_urls(ready).values():
+                parts = urlsplit(url)
+                socket.create_connection((parts.hostname, parts.port), timeout=5).close()
+            times.append(time.perf_counter() - started)
+        finally:
+            stop(process)
+    return times
+
+
+def overhead(tmp: Path, seconds: float) -> dict[str, float]:
+    ready = tmp / "ready-overhead.json"
+    process = start_sim(ready)
+    try:
+        urls = sim_urls(ready)
+        bff = f"{urls['bff']}/products/all"
+        wrk(bff, 1, 32)  # warm up
+        capacity = wrk(bff, seconds, 32)["rps"]
+        for service in SERVICES:
+            put_fault(urls["admin"], service,
+                      [{"type": "latency", "delay": f"{INJECTED_MS:g}ms"}])
+        run_client("rate_client.py", bff, "--rate", "20", "--seconds", "1")  # warm up
+        load = run_client("rate_client.py", bff, "--rate", f"{capacity / 2:.0f}",
+                          "--seconds", str(seconds * 2))
+    finally:
+        stop(process)
+    return {"capacity": capacity, "rate": capacity / 2, "count": load["count"],
+            "ok": load["statuses"].get("200", 0),
+            "p50": load["p50_ms"] - CRITICAL_PATH_MS, "p99": load["p99_ms"] - CRITICAL_PATH_MS}
+
+
+def smoke_seconds(tmp: Path) -> tuple[float, int]:
+    started = time.perf_counter()
+    code = subprocess.run([SIM, "smoke", "--out", str(tmp / "smoke")], cwd=ROOT,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - started, code
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--startups", type=int, default=5)
+    parser.add_argument("--no-smoke", action="store_true")
+    parser.add_argument("--write", action="store_true")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = Path(tmp_dir)
+        starts = startup_seconds(tmp, options.startups)
+        over = overhead(tmp, options.seconds)
+        smoke = None if options.no_smoke else smoke_seconds(tmp)
+    start_median = statistics.median(starts)
+    rows = [
+        ("`sim serve` to all ports ready", f"{start_median:.2f} s",
+         f"median of {len(starts)} (max {max(starts):.2f} s); target <= 1 s: "
+         f"{ok(start_median <= 1)}"),
+        ("BFF capacity, no faults", f"{over['capacity']:,.0f} req/s",
+         "wrk -c32 against `sim serve` (services and BFF in one process)"),
+        ("overhead at half capacity, p50", f"{over['p50']:.1f} ms",
+         f"{over['rate']:,.0f} req/s open-loop, {over['ok']:,}/{over['count']:,} answered "
+         f"200; observed - {CRITICAL_PATH_MS:g} ms injected; target <= 2 ms: "
+         f"{ok(over['p50'] <= 2)}"),
+        ("overhead at half capacity, p99", f"{over['p99']:.1f} ms",
+         f"target <= 10 ms: {ok(over['p99'] <= 10)}"),
+    ]
+    if smoke is not None:
+        rows.append(("`sim smoke` wall time", f"{smoke[0]:.0f} s",
+                     f"4 scenarios x 15 s, exit code {smoke[1]}"))
+    details = f"{options.seconds:g} s capacity, {2 * options.seconds:g} s at half of it"
+    publish("harness", rows, details, options.write)
+
+
+if __name__ == "__main__":
+    main()

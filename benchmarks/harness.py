@@ -1,0 +1,139 @@
+"""What every benchmark needs: start the simulator and helper servers as their own
+processes, drive them with wrk or an asyncio client process, read a process's CPU time,
+and write a markdown table between markers in docs/performance.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SIM = str(Path(sys.executable).parent / "sim")
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+CALLS_PER_BFF_REQUEST = 13  # product list + 10 inventory calls + favorites + cart
+
+
+def start_sim(ready: Path, bff: bool = True, *extra: str) -> subprocess.Popen[str]:
+    """`sim serve` on free ports; returns once it wrote its ready file."""
+    args = [SIM, "serve", "--ready-file", str(ready), *extra] + ([] if bff else ["--no-bff"])
+    for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
+        args += [f"--{name}-port", "0"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, text=True)
+    while not ready.exists() or not ready.read_text():
+        if process.poll() is not None:
+            raise RuntimeError(f"sim serve exited with {process.returncode}")
+        time.sleep(0.01)
+    return process
+
+
+def sim_urls(ready: Path) -> dict[str, str]:
+    urls: dict[str, str] = json.loads(ready.read_text())["urls"]
+    return urls
+
+
+def start_script(script: str, *args: str) -> tuple[subprocess.Popen[str], int]:
+    """A benchmarks/ server on port 0; it prints the port it bound."""
+    process = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / script), "0", *args],
+                               stdout=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+    assert process.stdout is not None
+    return process, int(process.stdout.readline())
+
+
+def stop(*processes: subprocess.Popen[str]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    result = {"rps": rps, "requests": float(total)}
+    for pct in ("50", "99"):
+        match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
+        if match:
+            scale = {"us": 1e-3, "ms": 1.0, "s": 1e3}[match.group(2)]
+            result[f"p{pct}_ms"] = float(match.group(1)) * scale
+    return result
+
+
+def wrk_with_cpu(url: str, seconds: float, connections: int, pid: int) -> dict[str, float]:
+    """wrk against a server, plus the server process's CPU seconds per request."""
+    before = cpu_seconds(pid)
+    result = wrk(url, seconds, connections)
+    result["cpu_per_request_us"] = (cpu_seconds(pid) - before) / result["requests"] * 1e6
+    result["cpu_share"] = (cpu_seconds(pid) - before) / seconds
+    return result
+
+
+def run_client(script: str, *args: str) -> dict[str, Any]:
+    """A benchmarks/ client in its own process; it prints one JSON object."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                         capture_output=True, text=True, check=True, cwd=ROOT, env=ENV)
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def put_fault(admin: str, service: str, faults: list[dict[str, Any]]) -> None:
+    request = urllib.request.Request(f"{admin}/faults/{service}", method="PUT",
+                                     data=json.dumps(faults).encode(),
+                                     headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(request, timeout=5).read()
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def ok(passed: bool) -> str:
+    return "met" if passed else "MISSED"
+
+
+def publish(section: str, rows: list[tuple[str, ...]], details: str, write: bool,
+            headers: tuple[str, ...] = ("measure", "value", "notes")) -> None:
+    """Print the table; with --write, replace its section in docs/performance.md."""
+    text = markdown_table(headers, rows, machine(details))
+    print(text)
+    if write:
+        write_section(ROOT / "docs" / "performance.md", section, text)
+
+
+def machine(details: str) -> str:
+    return (f"{platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}, {details}")
+
+
+def markdown_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], machine: str) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines) + f"\n\nMachine: {machine}\n"
+
+
+def write_section(path: Path, name: str, text: str) -> None:
+    begin, end = f"<!-- bench:{name}:begin -->", f"<!-- bench:{name}:end -->"
+    doc = path.read_text()
+    start, stop_at = doc.index(begin) + len(begin), doc.index(end)
+    path.write_text(doc[:start] + "\n" + text + doc[stop_at:])
