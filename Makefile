@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test lint typecheck unit smoke bench soak soak-test clean
+.PHONY: run test lint typecheck unit smoke bench soak soak-test audit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ soak: $(STAMP)
 
 soak-test: $(STAMP)
 	SIM_SOAK_SECONDS=$${SIM_SOAK_SECONDS:-600} $(BIN)/pytest tests/test_soak.py
+
+# Known vulnerabilities in the pinned dependencies. Not part of `make test`: pip-audit needs
+# PyPI's JSON API or OSV, which this project's own build machines cannot reach (docs/ci.md).
+audit: $(STAMP)
+	$(BIN)/python -m pip install --quiet -c constraints.txt pip-audit
+	$(BIN)/pip-audit --strict --skip-editable
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

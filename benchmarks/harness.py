@@ -24,6 +24,7 @@ CALLS_PER_BFF_REQUEST = 13  # product list + 10 inventory calls + favorites + ca
 
 def start_sim(ready: Path, bff: bool = True, *extra: str) -> subprocess.Popen[str]:
     """`sim serve` on free ports; returns once it wrote its ready file."""
+    ready.unlink(missing_ok=True)  # a file left by an earlier process is not a sign of life
     args = [SIM, "serve", "--ready-file", str(ready), *extra] + ([] if bff else ["--no-bff"])
     for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
         args += [f"--{name}-port", "0"]
