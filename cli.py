@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sim import DEFAULT_PORTS, SERVICES, aio
 from sim.errors import SimError
@@ -34,7 +35,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except SimError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        # The message quotes user input: `[/x]` in a name is text, not rich markup.
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False,
+                          soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("interrupted")

@@ -14,7 +14,7 @@ from typing import Any
 
 from bff.policyset import PolicySet, preset
 from sim.durations import parse_duration
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 from sim.plan import read_toml
 
 
@@ -109,14 +109,17 @@ def _convert(value: Any, hint: Any, current: Any, path: str) -> Any:
     if float in options and isinstance(value, str):
         return parse_duration(value, path)
     if float in options and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:
+            raise ConfigError(path, f"expected a number, got {shown(value)}") from None
     if any(typing.get_origin(o) is tuple for o in options) and isinstance(value, list):
         return tuple(value)
     if bool in options and not isinstance(value, bool):
-        raise ConfigError(path, f"expected true or false, got {value!r}")
+        raise ConfigError(path, f"expected true or false, got {shown(value)}")
     if int in options and float not in options and (
             isinstance(value, bool) or not isinstance(value, int)):
-        raise ConfigError(path, f"expected an integer, got {value!r}")
+        raise ConfigError(path, f"expected an integer, got {shown(value)}")
     del current
     return value
 

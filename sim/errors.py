@@ -7,6 +7,20 @@ SimError
 
 from __future__ import annotations
 
+# Everything str.splitlines() breaks at, and the other control characters.
+_CONTROL_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(32), 0x7f, 0x85]} | {
+    10: "\\n", 13: "\\r", 9: "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def shown(value: object) -> str:
+    """`repr` for an error message, also for integers too long to print (Python refuses
+    past 4,300 digits) and cut to a readable length."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return "an integer with thousands of digits"
+    return text if len(text) <= 80 else text[:77] + "..."
+
 
 class SimError(Exception):
     """Base of every error the simulator reports to a user."""
@@ -25,7 +39,8 @@ class ConfigError(SimError):
 
     def one_line(self) -> str:
         where = f"{self.source}: " if self.source else ""
-        return f"{where}{self.field}: {self.problem}"
+        # A quoted TOML key may hold a line break; the message must stay one line.
+        return f"{where}{self.field}: {self.problem}".translate(_CONTROL_ESCAPES)
 
     def within(self, source: str | None = None, prefix: str | None = None) -> ConfigError:
         """The same error re-anchored in a file and/or under a parent field path."""

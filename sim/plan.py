@@ -129,6 +129,11 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("file", f"cannot be read ({exc.strerror})", source=str(path)) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("toml", f"not valid TOML ({exc})", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError("file", f"is not UTF-8 text (byte {exc.start}); TOML files are "
+                                  f"UTF-8", source=str(path)) from None
+    except ValueError as exc:  # e.g. an integer past Python's 4,300-digit limit
+        raise ConfigError("toml", f"not readable ({exc})", source=str(path)) from None
 
 
 def load_fault_plan(path: Path) -> FaultPlan:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 
 
 def choice(field: str, value: object, allowed: Collection[str]) -> None:
@@ -20,11 +20,17 @@ def number(field: str, value: object, *, minimum: float = 0.0, inclusive: bool =
     """A finite real in [minimum, maximum] (or (minimum, maximum] when not inclusive)."""
     low = f">= {minimum:g}" if inclusive else f"> {minimum:g}"
     wanted = f"a number {low}" + (f" and <= {maximum:g}" if maximum is not None else "")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(field, f"expected {wanted}, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(field, f"expected {wanted}, got {shown(value)}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:  # an integer too large for a float
+        finite = False
+    if not finite:
+        raise ConfigError(field, f"expected {wanted}, got {shown(value)}")
     too_low = value < minimum if inclusive else value <= minimum
     if too_low or (maximum is not None and value > maximum):
-        raise ConfigError(field, f"expected {wanted}, got {value!r}")
+        raise ConfigError(field, f"expected {wanted}, got {shown(value)}")
     return float(value)
 
 

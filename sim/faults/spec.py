@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sim.durations import parse_duration
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 
 
 class SpecReader:
@@ -47,10 +47,15 @@ class SpecReader:
             return default
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(self.path(key), f"expected a number in [{low:g}, {high:g}], "
-                                              f"got {value!r}")
-        if not low <= float(value) <= high:
-            raise ConfigError(self.path(key), f"must be in [{low:g}, {high:g}], got {value!r}")
-        return float(value)
+                                              f"got {shown(value)}")
+        try:
+            number = float(value)
+        except OverflowError:  # an integer too large for a float
+            number = float("nan")
+        if not low <= number <= high or number == float("inf"):
+            raise ConfigError(self.path(key), f"must be in [{low:g}, {high:g}], "
+                                              f"got {shown(value)}")
+        return number
 
     def probability(self, key: str = "probability") -> float:
         return self.number(key, 1.0, low=0.0, high=1.0)
