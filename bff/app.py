@@ -28,6 +28,7 @@ from sim.host import SimHost
 from sim.http_errors import json_errors
 from sim.ledger import Ledger
 from sim.metrics import Gauges
+from sim.services.runtime import MAX_ID
 
 STATES: tuple[str, ...] = typing.get_args(State)
 USER_HEADER = "X-User-Id"
@@ -77,9 +78,10 @@ def _user_id(request: web.Request) -> int:
         user = int(raw)
     except ValueError:
         user = -1
-    if user < 0:
+    if not 0 <= user <= MAX_ID:
         raise web.HTTPBadRequest(
-            text=f'{{"error": "{USER_HEADER} or user_id must be a non-negative integer"}}',
+            text=f'{{"error": "{USER_HEADER} or user_id must be an integer from 0 to 2**63-1",'
+                 f' "field": "{USER_HEADER}"}}',
             content_type="application/json")
     return user
 

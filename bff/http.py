@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -54,8 +55,11 @@ async def send(caller: DownstreamCaller, path: str, ctx: RequestContext, attempt
             raise AttemptTimedOut("deadline", 0.0)
         try:
             # aiohttp's own total timeout covers connect, headers and body in one timer.
+            # No ceil_threshold: by default aiohttp rounds a timer over 5 s up to the next
+            # whole second, so a long attempt would overrun its stage by up to 1 s.
             async with caller.session.get(caller.base_url + path, headers=headers,
-                                          timeout=aiohttp.ClientTimeout(total=timeout)
+                                          timeout=aiohttp.ClientTimeout(
+                                              total=timeout, ceil_threshold=math.inf)
                                           ) as response:
                 body = await response.read()
                 status = response.status

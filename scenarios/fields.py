@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sim.durations import parse_duration
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 
 MAX_USERS = 100_000
 
@@ -20,7 +20,7 @@ def read_table(value: object, field: str) -> Mapping[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise ConfigError(field, f"expected a table, got {value!r}")
+        raise ConfigError(field, f"expected a table, got {shown(value)}")
     return value
 
 
@@ -28,15 +28,15 @@ def read_text(value: object, field: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ConfigError(field, f"expected a string, got {value!r}")
+        raise ConfigError(field, f"expected a string, got {shown(value)}")
     return value.strip()
 
 
 def read_integer(value: object, field: str, *, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(field, f"expected an integer from {low} to {high}, got {value!r}")
+        raise ConfigError(field, f"expected an integer from {low} to {high}, got {shown(value)}")
     if not low <= value <= high:
-        raise ConfigError(field, f"must be from {low} to {high}, got {value!r}")
+        raise ConfigError(field, f"must be from {low} to {high}, got {shown(value)}")
     return value
 
 
@@ -44,7 +44,7 @@ def read_rate(value: object, field: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or \
             not 0 < value <= MAX_USERS:
         raise ConfigError(field, f"expected users per second, a number > 0 and <= "
-                                 f"{MAX_USERS}, got {value!r}")
+                                 f"{MAX_USERS}, got {shown(value)}")
     return float(value)
 
 
@@ -72,13 +72,13 @@ def read_threshold(value: object, kind: str, field: str) -> float:
             try:
                 number: object = float(value.strip()[:-1]) / 100
             except ValueError:
-                raise ConfigError(field, f"expected {allowed}, got {value!r}") from None
+                raise ConfigError(field, f"expected {allowed}, got {shown(value)}") from None
         else:
             number = value
         if isinstance(number, bool) or not isinstance(number, int | float) or \
                 not 0.0 <= number <= 1.0:
-            raise ConfigError(field, f"expected {allowed}, got {value!r}")
+            raise ConfigError(field, f"expected {allowed}, got {shown(value)}")
         return float(number)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e12:
-        raise ConfigError(field, f"expected a number >= 0, got {value!r}")
+        raise ConfigError(field, f"expected a number >= 0, got {shown(value)}")
     return float(value)

@@ -36,7 +36,7 @@ from scenarios.model import (
 )
 from sim import SERVICES
 from sim.durations import parse_duration
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 from sim.plan import ServiceFaults, parse_phases, parse_service_faults, read_toml
 
 CATALOGUE = Path(__file__).with_name("catalogue")
@@ -65,17 +65,17 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     name = name_or_path
     names = builtin_names()
     if not NAME.match(name):
-        raise ConfigError("scenario", f"{name!r} is neither a built-in scenario ({NAME_HELP}) "
+        raise ConfigError("scenario", f"{shown(name)} is neither a built-in scenario ({NAME_HELP}) "
                                       f"nor a .toml file; built-ins: {', '.join(names)}")
     path = CATALOGUE / f"{name}.toml"
     if name not in names:
         hint = did_you_mean(name, names)
-        raise ConfigError("scenario", f"unknown scenario {name!r}{hint}; built-ins: "
+        raise ConfigError("scenario", f"unknown scenario {shown(name)}{hint}; built-ins: "
                                       f"{', '.join(names)}; or give a path to a .toml file")
     scenario = validate_file(path)
     if scenario.name != name:
-        raise ConfigError("name", f"must be {name!r}, the file's name, for a built-in; got "
-                                  f"{scenario.name!r}", source=str(path))
+        raise ConfigError("name", f"must be {shown(name)}, the file's name, for a built-in; got "
+                                  f"{shown(scenario.name)}", source=str(path))
     return replace(scenario, source=f"builtin:{name}")
 
 
@@ -119,7 +119,7 @@ def _name(value: object) -> str:
     if value is None:
         raise ConfigError("name", f"is required ({NAME_HELP})")
     if not isinstance(value, str) or not NAME.match(value):
-        raise ConfigError("name", f"expected {NAME_HELP}, got {value!r}")
+        raise ConfigError("name", f"expected {NAME_HELP}, got {shown(value)}")
     return value
 
 
@@ -127,10 +127,11 @@ def _tags(value: object) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
-        raise ConfigError("tags", f'expected an array of tags such as ["smoke"], got {value!r}')
+        raise ConfigError("tags", 'expected an array of tags such as ["smoke"], '
+                                  f"got {shown(value)}")
     for index, tag in enumerate(value):
         if not isinstance(tag, str) or not NAME.match(tag):
-            raise ConfigError(f"tags[{index}]", f"expected {NAME_HELP}, got {tag!r}")
+            raise ConfigError(f"tags[{index}]", f"expected {NAME_HELP}, got {shown(tag)}")
     return tuple(dict.fromkeys(value))  # de-duplicated, in order
 
 
@@ -139,7 +140,8 @@ def _policy(value: object, source: str) -> tuple[str, tuple[tuple[str, OverrideV
     check_keys(section, POLICY_KEYS, "policy")
     preset = section.get("preset", "resilient")
     if not isinstance(preset, str) or preset not in PRESETS:
-        raise ConfigError("policy.preset", f"must be one of {', '.join(PRESETS)}; got {preset!r}")
+        raise ConfigError("policy.preset",
+                          f"must be one of {', '.join(PRESETS)}; got {shown(preset)}")
     raw = read_table(section.get("overrides"), "policy.overrides")
     overrides: dict[str, OverrideValue] = {}
     # Both `{ "inventory.retry.max_attempts" = 2 }` and nested tables flatten to paths.
@@ -148,7 +150,7 @@ def _policy(value: object, source: str) -> tuple[str, tuple[tuple[str, OverrideV
             overrides[path] = freeze(item)
         except TypeError:
             raise ConfigError(f"policy.overrides.{path}", f"expected a string, number, "
-                                                          f"boolean or array, got {item!r}"
+                                                          f"boolean or array, got {shown(item)}"
                               ) from None
     try:
         build_policy(preset, overrides, source)
@@ -196,7 +198,7 @@ def _phases(value: object) -> tuple[ScenarioPhase, ...]:
         if not PHASE_NAME.match(phase.name):
             raise ConfigError(f"{where}.name", f"expected letters, digits, '-', '_' or '.' "
                                                f"(it names the phase in SLO ids), got "
-                                               f"{phase.name!r}")
+                                               f"{shown(phase.name)}")
         users = raw.get("users")
         if users is not None:
             users = read_integer(users, f"{where}.users", low=0, high=MAX_USERS)
@@ -232,7 +234,7 @@ def _slo(raw: object, where: str, phases: tuple[ScenarioPhase, ...],
     check_keys(raw, SLO_KEYS, where)
     metric_name = raw.get("metric")
     if not isinstance(metric_name, str) or metric_name not in METRICS:
-        problem = "is required" if metric_name is None else f"unknown metric {metric_name!r}"
+        problem = "is required" if metric_name is None else f"unknown metric {shown(metric_name)}"
         raise ConfigError(f"{where}.metric", f"{problem}; allowed: {', '.join(METRICS)}")
     metric = METRICS[metric_name]
     if ("max" in raw) == ("min" in raw):
@@ -262,7 +264,8 @@ def _scope(raw: Mapping[str, Any], metric_name: str, where: str,
                                             f"start it is measured from); phases: "
                                             f"{', '.join(names)}")
     if phase is not None and phase not in names:
-        raise ConfigError(f"{where}.phase", f"unknown phase {phase!r}; phases: {', '.join(names)}")
+        raise ConfigError(f"{where}.phase",
+                          f"unknown phase {shown(phase)}; phases: {', '.join(names)}")
     downstream = raw.get("downstream")
     with_downstream = [name for name, m in METRICS.items() if m.downstream]
     if metric.downstream and downstream is None:
@@ -272,7 +275,8 @@ def _scope(raw: Mapping[str, Any], metric_name: str, where: str,
         raise ConfigError(f"{where}.downstream", f"{metric_name} does not take a downstream "
                                                  f"(only {', '.join(with_downstream)} do)")
     if downstream is not None and downstream not in SERVICES:
-        raise ConfigError(f"{where}.downstream", f"unknown downstream {downstream!r}; allowed: "
+        raise ConfigError(f"{where}.downstream", f"unknown downstream {shown(downstream)}; "
+                                                 "allowed: "
                                                  f"{', '.join(SERVICES)}")
     if metric_name == "breaker_time_to_open":
         _check_faulty(str(downstream), str(phase), phases, base, f"{where}.phase")
@@ -290,5 +294,5 @@ def _check_faulty(downstream: str, phase: str, phases: tuple[ScenarioPhase, ...]
         options = [p.name for p in phases if faulty(p)]
         choose = f"phases with {downstream} faults: {', '.join(options)}" if options else \
             f"no phase has {downstream} faults"
-        raise ConfigError(field, f"{downstream} has no faults in phase {phase!r}, so its "
+        raise ConfigError(field, f"{downstream} has no faults in phase {shown(phase)}, so its "
                                  f"breaker has nothing to open on; {choose}")

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from bff.overrides import build_policy
 from bff.policyset import PolicySet
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 from sim.plan import FaultPlan, Phase, ServiceFaults, faults_to_dict
 
 MetricKind = Literal["duration", "ratio", "number"]
@@ -181,7 +181,7 @@ class Scenario:
     def with_users(self, users: int) -> Scenario:
         """`users` concurrent users in every phase (per-phase load changes are dropped)."""
         if isinstance(users, bool) or not isinstance(users, int) or users < 1:
-            raise ConfigError("users", f"must be an integer >= 1, got {users!r}")
+            raise ConfigError("users", f"must be an integer >= 1, got {shown(users)}")
         phases = tuple(replace(p, users=None) for p in self.phases)
         return replace(self, load=replace(self.load, users=users), phases=phases)
 
@@ -229,7 +229,7 @@ def freeze(value: Any) -> OverrideValue:
         return tuple(value)
     if isinstance(value, str | int | float | bool):
         return value
-    raise TypeError(f"unsupported override value {value!r}")
+    raise TypeError(f"unsupported override value {shown(value)}")
 
 
 def thaw(value: OverrideValue) -> Any:

@@ -22,7 +22,7 @@ from typing import Any
 
 from sim import SERVICES
 from sim.durations import parse_duration
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 from sim.faults import Fault, parse_faults
 
 ServiceFaults = Mapping[str, tuple[Fault, ...]]
@@ -95,7 +95,7 @@ def parse_phases(value: object, field: str = "phases",
         if not isinstance(name, str) or not name.strip():
             raise ConfigError(f"{where}.name", "is required (a non-empty string)")
         if name in names:
-            raise ConfigError(f"{where}.name", f"duplicate phase name {name!r}")
+            raise ConfigError(f"{where}.name", f"duplicate phase name {shown(name)}")
         names.add(name)
         if "duration" not in raw:
             raise ConfigError(f"{where}.duration", 'is required (a duration such as "30s")')
@@ -113,8 +113,9 @@ def parse_fault_plan(data: Mapping[str, Any]) -> FaultPlan:
     if unknown:
         raise ConfigError(unknown[0], f"unknown field; allowed: {', '.join(sorted(allowed))}")
     seed = data.get("seed")
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-        raise ConfigError("seed", f"expected an integer, got {seed!r}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)
+                             or not 0 <= seed < 2**63):
+        raise ConfigError("seed", f"expected an integer from 0 to 2**63-1, got {shown(seed)}")
     return FaultPlan(parse_service_faults(data.get("faults"), "faults"),
                      parse_phases(data.get("phases")), seed)
 

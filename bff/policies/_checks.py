@@ -12,7 +12,7 @@ from sim.errors import ConfigError, shown
 def choice(field: str, value: object, allowed: Collection[str]) -> None:
     if value not in allowed:
         names = ", ".join(repr(a) for a in allowed)
-        raise ConfigError(field, f"expected one of {names}, got {value!r}")
+        raise ConfigError(field, f"expected one of {names}, got {shown(value)}")
 
 
 def number(field: str, value: object, *, minimum: float = 0.0, inclusive: bool = True,
@@ -34,9 +34,13 @@ def number(field: str, value: object, *, minimum: float = 0.0, inclusive: bool =
     return float(value)
 
 
-def integer(field: str, value: object, *, minimum: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(field, f"expected an integer >= {minimum}, got {value!r}")
+MAX_INTEGER = 1_000_000  # counts and sizes: anything larger is a typo, not a setting
+
+
+def integer(field: str, value: object, *, minimum: int = 0, maximum: int = MAX_INTEGER) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        raise ConfigError(field, f"expected an integer from {minimum} to {maximum:,}, "
+                                 f"got {shown(value)}")
     return value
 
 
@@ -47,4 +51,4 @@ def fraction(field: str, value: object) -> None:
             number(field, value, minimum=0.0, inclusive=False, maximum=1.0)
         except ConfigError:
             raise ConfigError(
-                field, f"expected a rate in (0, 1] or none (off), got {value!r}") from None
+                field, f"expected a rate in (0, 1] or none (off), got {shown(value)}") from None

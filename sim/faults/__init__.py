@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from sim.durations import parse_duration
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 from sim.faults.base import Fault, Injection
 from sim.faults.down import Down
 from sim.faults.error import Error
@@ -31,10 +31,11 @@ __all__ = ["FAULT_TYPES", "Fault", "Injection", "parse_fault", "parse_fault_head
 
 def parse_fault(spec: object, field: str) -> Fault:
     if not isinstance(spec, Mapping):
-        raise ConfigError(field, f"expected a table with a 'type' field, got {spec!r}")
+        raise ConfigError(field, f"expected a table with a 'type' field, got {shown(spec)}")
     kind = spec.get("type")
     if not isinstance(kind, str) or kind not in FAULT_TYPES:
-        raise ConfigError(f"{field}.type", f"must be one of {', '.join(FAULT_TYPES)}; got {kind!r}")
+        raise ConfigError(f"{field}.type",
+                          f"must be one of {', '.join(FAULT_TYPES)}; got {shown(kind)}")
     return FAULT_TYPES[str(kind)].from_spec(SpecReader(spec, field))
 
 
@@ -53,7 +54,7 @@ def parse_faults(value: object, field: str) -> tuple[Fault, ...]:
     if isinstance(value, Mapping):
         value = [value]
     if not isinstance(value, Sequence) or isinstance(value, str | bytes):
-        raise ConfigError(field, f"expected a list of fault tables, got {value!r}")
+        raise ConfigError(field, f"expected a list of fault tables, got {shown(value)}")
     _check_count(field, len(value))
     return tuple(parse_fault(item, f"{field}[{index}]") for index, item in enumerate(value))
 
@@ -90,5 +91,6 @@ def parse_fault_header(value: str) -> tuple[Fault, ...]:
             else:
                 raise ValueError
         except (ValueError, ConfigError):
-            raise ConfigError(field, f"cannot read {item!r}; allowed: {_HEADER_HELP}") from None
+            raise ConfigError(field,
+                              f"cannot read {shown(item)}; allowed: {_HEADER_HELP}") from None
     return tuple(faults)

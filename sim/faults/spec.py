@@ -69,9 +69,9 @@ class SpecReader:
             return default
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(self.path(key), f"expected an integer in [{low}, {high}], "
-                                              f"got {value!r}")
+                                              f"got {shown(value)}")
         if not low <= value <= high:
-            raise ConfigError(self.path(key), f"must be in [{low}, {high}], got {value!r}")
+            raise ConfigError(self.path(key), f"must be in [{low}, {high}], got {shown(value)}")
         return value
 
     def choice(self, key: str, allowed: Iterable[str], default: str) -> str:
@@ -81,7 +81,7 @@ class SpecReader:
             return default
         if value not in options:
             raise ConfigError(self.path(key), f"must be one of {', '.join(options)}; "
-                                              f"got {value!r}")
+                                              f"got {shown(value)}")
         return str(value)
 
     def finish(self, allowed_note: str = "") -> None:

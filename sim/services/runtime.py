@@ -61,15 +61,21 @@ def json_error(status: int, message: str, **extra: Any) -> web.Response:
     return web.json_response({"error": message, **extra}, status=status)
 
 
+MAX_ID = 2**63 - 1  # SQLite's INTEGER; a larger id would crash the query
+
+
 def parse_id(request: web.Request, name: str = "id") -> int:
     raw = request.match_info[name]
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_ID:
         raise web.HTTPBadRequest(
-            text=json.dumps({"error": f"{name} must be an integer", "got": raw[:100]}),
-            content_type="application/json",
-        ) from None
+            text=json.dumps({"error": f"{name} must be an integer from 0 to 2**63-1",
+                             "field": name, "got": raw[:100]}),
+            content_type="application/json")
+    return value
 
 
 @web.middleware

@@ -456,7 +456,8 @@ def test_snapshot_reports_what_the_admin_api_shows(clock: FakeClock, events: Rec
       "expected a number >= 10, got 5.0"),
      ({"half_open_max_probes": 2, "half_open_successes_to_close": 3},
       "half_open_successes_to_close", "expected at most half_open_max_probes (2), got 3"),
-     ({"consecutive_failures": 0}, "consecutive_failures", "expected an integer >= 1, got 0")])
+     ({"consecutive_failures": 0}, "consecutive_failures",
+      "expected an integer from 1 to 1,000,000, got 0")])
 def test_invalid_breaker_config_names_the_field_and_allowed_values(
         fields: dict[str, object], field: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:

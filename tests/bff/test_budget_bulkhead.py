@@ -108,4 +108,4 @@ def test_bulkhead_cap_must_be_positive() -> None:
     with pytest.raises(ConfigError) as caught:
         BulkheadConfig(max_concurrent=0)
     assert (caught.value.field, caught.value.problem) == (
-        "max_concurrent", "expected an integer >= 1, got 0")
+        "max_concurrent", "expected an integer from 1 to 1,000,000, got 0")

@@ -198,7 +198,7 @@ def test_book_retry_config() -> None:
 
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
-    [({"max_attempts": 0}, "max_attempts", "expected an integer >= 1, got 0"),
+    [({"max_attempts": 0}, "max_attempts", "expected an integer from 1 to 1,000,000, got 0"),
      ({"backoff": "linear"}, "backoff",
       "expected one of 'none', 'fixed', 'exponential', got 'linear'"),
      ({"jitter": "some"}, "jitter",
