@@ -52,7 +52,8 @@ def _port_option(name: str) -> Any:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address the services and BFF bind")] = "127.0.0.1",
-    seed: Annotated[int | None, typer.Option(help="seed for data and fault decisions")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed for data and fault decisions",
+                                             min=0, max=2**63 - 1)] = None,
     products: Annotated[int, typer.Option(help="products in the catalogue")] = 10,
     users: Annotated[int, typer.Option(help="users with generated carts and favorites")] = 100,
     faults: Annotated[Path | None, typer.Option(help="TOML fault plan")] = None,
@@ -161,7 +162,8 @@ def run(
         help="preset(s), comma-separated: naive,book,book-retry,resilient")] = None,
     set_: Annotated[list[str] | None, typer.Option(
         "--set", help="override a policy knob: inventory.retry.max_attempts=2")] = None,
-    seed: Annotated[int | None, typer.Option(help="default: the scenario's seed")] = None,
+    seed: Annotated[int | None, typer.Option(help="default: the scenario's seed",
+                                             min=0, max=2**63 - 1)] = None,
     out: Annotated[Path | None, typer.Option(
         help="output directory (default results/<time>-<scenario>-<policy>/)")] = None,
     processes: Annotated[int, typer.Option(help="locust worker processes (0 = one)")] = 0,

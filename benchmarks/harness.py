@@ -22,16 +22,20 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 CALLS_PER_BFF_REQUEST = 13  # product list + 10 inventory calls + favorites + cart
 
 
-def start_sim(ready: Path, bff: bool = True, *extra: str) -> subprocess.Popen[str]:
+def start_sim(ready: Path, bff: bool = True, timeout: float = 30) -> subprocess.Popen[str]:
     """`sim serve` on free ports; returns once it wrote its ready file."""
     ready.unlink(missing_ok=True)  # a file left by an earlier process is not a sign of life
-    args = [SIM, "serve", "--ready-file", str(ready), *extra] + ([] if bff else ["--no-bff"])
+    args = [SIM, "serve", "--ready-file", str(ready)] + ([] if bff else ["--no-bff"])
     for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
         args += [f"--{name}-port", "0"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, text=True)
+    deadline = time.monotonic() + timeout
     while not ready.exists() or not ready.read_text():
         if process.poll() is not None:
             raise RuntimeError(f"sim serve exited with {process.returncode}")
+        if time.monotonic() > deadline:
+            stop(process)
+            raise RuntimeError(f"sim serve was not ready after {timeout:g} s")
         time.sleep(0.01)
     return process
 
@@ -58,6 +62,7 @@ def stop(*processes: subprocess.Popen[str]) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 def cpu_seconds(pid: int) -> float:

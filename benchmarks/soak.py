@@ -55,6 +55,7 @@ def soak(seconds: float, rate: float, interval: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         ready = Path(tmp) / "ready.json"
         server = start_sim(ready)
+        load: subprocess.Popen[str] | None = None  # stopped too if a sample fails
         try:
             urls = sim_urls(ready)
             admin = urls["admin"]
@@ -79,7 +80,7 @@ def soak(seconds: float, rate: float, interval: float) -> dict[str, Any]:
                 settled = sample(admin, started)
             alive = server.poll() is None
         finally:
-            stop(server)
+            stop(*([load] if load is not None else []), server)
     at_minute_1 = next((s for s in samples if s["t"] >= 60), samples[0])
     end = samples[-1]
     return {"seconds": seconds, "rate": rate, "client": client, "idle": idle,
@@ -97,7 +98,8 @@ def table(result: dict[str, Any]) -> tuple[list[tuple[str, ...]], str]:
     statuses = ", ".join(f"{k}: {v:,}" for k, v in sorted(client["statuses"].items()))
     rows = [
         ("requests sent", f"{client['count']:,}",
-         f"{result['rate']:g}/s open-loop for {result['seconds']:g} s; {statuses}; "
+         f"{result['rate']:g}/s open-loop for {result['seconds']:g} s; {statuses} "
+         f"({client['degraded']:,} of the 200s degraded by a fallback); "
          f"p50 {client['p50_ms']:.0f} ms, p99 {client['p99_ms']:.0f} ms"),
         ("RSS at minute 1 / end / max", f"{result['at_minute_1']['rss_mb']:.0f} / "
          f"{result['end']['rss_mb']:.0f} / {result['max_rss_mb']:.0f} MB",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import random
 import typing
 from collections.abc import AsyncIterator, Mapping
@@ -28,7 +29,7 @@ from sim.host import SimHost
 from sim.http_errors import json_errors
 from sim.ledger import Ledger
 from sim.metrics import Gauges
-from sim.services.runtime import MAX_ID
+from sim.services.runtime import valid_id
 
 STATES: tuple[str, ...] = typing.get_args(State)
 USER_HEADER = "X-User-Id"
@@ -71,17 +72,15 @@ def _json_error(status: int, message: str, **extra: Any) -> web.Response:
 
 
 def _user_id(request: web.Request) -> int:
-    raw = request.headers.get(USER_HEADER) or request.query.get("user_id")
+    header = request.headers.get(USER_HEADER)
+    field, raw = (USER_HEADER, header) if header else ("user_id", request.query.get("user_id"))
     if raw is None:
         return DEFAULT_USER
-    try:
-        user = int(raw)
-    except ValueError:
-        user = -1
-    if not 0 <= user <= MAX_ID:
+    user = valid_id(raw)
+    if user is None:
         raise web.HTTPBadRequest(
-            text=f'{{"error": "{USER_HEADER} or user_id must be an integer from 0 to 2**63-1",'
-                 f' "field": "{USER_HEADER}"}}',
+            text=json.dumps({"error": f"{field} must be an integer from 0 to 2**63-1",
+                             "field": field}),
             content_type="application/json")
     return user
 

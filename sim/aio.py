@@ -28,9 +28,18 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 GC_THRESHOLDS = (50_000, 20, 10)
 
 
+_gc_tuned = False
+
+
 def tune_gc() -> None:
     """For a long-lived serving process: what is loaded at start-up is never garbage, so
-    keep it out of every collection, and collect young objects far less often."""
+    keep it out of every collection, and collect young objects far less often. Once per
+    process: a later freeze would make an earlier run's uncollected garbage permanent."""
+    global _gc_tuned
+    if _gc_tuned:
+        return
+    _gc_tuned = True
+    gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
 

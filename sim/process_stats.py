@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import os
-import resource
+import sys
 from pathlib import Path
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
+try:
+    import resource
+except ImportError:  # Windows
+    resource = None  # type: ignore[assignment]
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+# ru_maxrss is in KiB on Linux, in bytes on macOS
+_MAXRSS_SCALE = 1 if sys.platform == "darwin" else 1024
 
 
 def rss_bytes() -> int | None:
@@ -27,12 +34,11 @@ def open_fds() -> int | None:
 
 
 def process_stats() -> dict[str, int | float | None]:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
+    usage = resource.getrusage(resource.RUSAGE_SELF) if resource is not None else None
     return {
         "rss_bytes": rss_bytes(),
-        # ru_maxrss is in KiB on Linux
-        "max_rss_bytes": usage.ru_maxrss * 1024,
+        "max_rss_bytes": usage.ru_maxrss * _MAXRSS_SCALE if usage else None,
         "open_fds": open_fds(),
         "asyncio_tasks": len(asyncio.all_tasks()),
-        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 3) if usage else None,
     }

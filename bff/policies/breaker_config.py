@@ -52,7 +52,8 @@ class BreakerConfig:
     def __post_init__(self) -> None:
         check.choice("mode", self.mode, MODES)
         check.choice("window_type", self.window_type, WINDOW_TYPES)
-        check.number("window_size", self.window_size, inclusive=False)
+        check.number("window_size", self.window_size, inclusive=False,
+                     maximum=check.MAX_INTEGER)
         if self.window_type == "count" and not float(self.window_size).is_integer():
             raise ConfigError(
                 "window_size", f"a count window needs a whole number of calls >= 1, "

@@ -16,7 +16,7 @@ from typing import Literal
 
 from bff.policies import _checks as check
 from bff.policies.budget import RetryBudget
-from sim.errors import ConfigError
+from sim.errors import ConfigError, shown
 
 Backoff = Literal["none", "fixed", "exponential"]
 Jitter = Literal["none", "full", "equal", "decorrelated"]
@@ -65,12 +65,12 @@ class RetryConfig:
         statuses: Iterable[object] = self.retry_on_status
         if isinstance(statuses, str | bytes) or not isinstance(statuses, Iterable):
             raise ConfigError("retry_on_status",
-                              f"expected a list of HTTP statuses 400..599, got {statuses!r}")
+                              f"expected a list of HTTP statuses 400..599, got {shown(statuses)}")
         for status in statuses:
             if isinstance(status, bool) or not isinstance(status, int) or not (
                     400 <= status <= 599):
                 raise ConfigError("retry_on_status",
-                                  f"expected HTTP statuses 400..599, got {status!r}")
+                                  f"expected HTTP statuses 400..599, got {shown(status)}")
         object.__setattr__(self, "retry_on_status", tuple(self.retry_on_status))
         for name in ("honour_retry_after", "idempotent_only"):
             if not isinstance(getattr(self, name), bool):

@@ -64,13 +64,19 @@ def json_error(status: int, message: str, **extra: Any) -> web.Response:
 MAX_ID = 2**63 - 1  # SQLite's INTEGER; a larger id would crash the query
 
 
-def parse_id(request: web.Request, name: str = "id") -> int:
-    raw = request.match_info[name]
+def valid_id(raw: str) -> int | None:
+    """An id from a path, header or query: an integer from 0 to MAX_ID, else None."""
     try:
         value = int(raw)
     except ValueError:
-        value = -1
-    if not 0 <= value <= MAX_ID:
+        return None
+    return value if 0 <= value <= MAX_ID else None
+
+
+def parse_id(request: web.Request, name: str = "id") -> int:
+    raw = request.match_info[name]
+    value = valid_id(raw)
+    if value is None:
         raise web.HTTPBadRequest(
             text=json.dumps({"error": f"{name} must be an integer from 0 to 2**63-1",
                              "field": name, "got": raw[:100]}),
