@@ -14,7 +14,7 @@ from typing import Any
 
 from bff.policyset import PolicySet, preset
 from sim.durations import parse_duration
-from sim.errors import ConfigError, shown
+from sim.errors import ConfigError, as_float, shown
 from sim.plan import read_toml
 
 
@@ -109,10 +109,10 @@ def _convert(value: Any, hint: Any, current: Any, path: str) -> Any:
     if float in options and isinstance(value, str):
         return parse_duration(value, path)
     if float in options and isinstance(value, int) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except OverflowError:
-            raise ConfigError(path, f"expected a number, got {shown(value)}") from None
+        number = as_float(value)
+        if number != number:
+            raise ConfigError(path, f"expected a number, got {shown(value)}")
+        return number
     if any(typing.get_origin(o) is tuple for o in options) and isinstance(value, list):
         return tuple(value)
     if bool in options and not isinstance(value, bool):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from sim.errors import ConfigError, shown
+from sim.errors import ConfigError, as_float, shown
 
 _UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 _PATTERN = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|s|m|h)?\s*$")
@@ -17,10 +17,7 @@ def parse_duration(value: object, field: str) -> float:
     if isinstance(value, bool):
         raise ConfigError(field, f"expected {ALLOWED}, got {shown(value)}")
     if isinstance(value, int | float):
-        try:
-            seconds = float(value)
-        except OverflowError:
-            raise ConfigError(field, f"expected {ALLOWED}, got {shown(value)}") from None
+        seconds = as_float(value)
     elif isinstance(value, str):
         match = _PATTERN.match(value)
         if not match:

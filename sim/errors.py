@@ -22,6 +22,15 @@ def shown(value: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def as_float(value: int | float) -> float:
+    """float(value), but NaN for an integer too large for a float (TOML integers are
+    unbounded), so every range check refuses it instead of raising OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return float("nan")
+
+
 class SimError(Exception):
     """Base of every error the simulator reports to a user."""
 

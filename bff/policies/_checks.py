@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 
-from sim.errors import ConfigError, shown
+from sim.errors import ConfigError, as_float, shown
 
 
 def choice(field: str, value: object, allowed: Collection[str]) -> None:
@@ -22,11 +22,7 @@ def number(field: str, value: object, *, minimum: float = 0.0, inclusive: bool =
     wanted = f"a number {low}" + (f" and <= {maximum:g}" if maximum is not None else "")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ConfigError(field, f"expected {wanted}, got {shown(value)}")
-    try:
-        finite = math.isfinite(value)
-    except OverflowError:  # an integer too large for a float
-        finite = False
-    if not finite:
+    if not math.isfinite(as_float(value)):
         raise ConfigError(field, f"expected {wanted}, got {shown(value)}")
     too_low = value < minimum if inclusive else value <= minimum
     if too_low or (maximum is not None and value > maximum):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sim.durations import parse_duration
-from sim.errors import ConfigError, shown
+from sim.errors import ConfigError, as_float, shown
 
 
 class SpecReader:
@@ -48,10 +48,7 @@ class SpecReader:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(self.path(key), f"expected a number in [{low:g}, {high:g}], "
                                               f"got {shown(value)}")
-        try:
-            number = float(value)
-        except OverflowError:  # an integer too large for a float
-            number = float("nan")
+        number = as_float(value)
         if not low <= number <= high or number == float("inf"):
             raise ConfigError(self.path(key), f"must be in [{low:g}, {high:g}], "
                                               f"got {shown(value)}")

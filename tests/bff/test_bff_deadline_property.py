@@ -45,10 +45,8 @@ answer still came in time, so the property above could not see it. Fixed by
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -61,15 +59,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bff.app import attach_bff
 from bff.overrides import resolve_policy
 from bff.policies.retry import BACKOFFS, JITTERS
 from bff.policyset import DownstreamPolicy, PolicySet, preset
 from sim import SERVICES
-from sim.host import SimHost
-from tests.conftest import free_config
+from tests.threaded_sim import ThreadedSim
 
-POLICY = preset("resilient")  # ThreadedSim's default
 SLACK = 0.1
 CONCURRENT = 2  # requests per round, at once: bulkheads and breakers see company
 
@@ -107,39 +102,6 @@ def answer_bound(policy: PolicySet) -> float:
                         for name in ("products", "favorites", "cart")))
     inventory = min(policy.inventory_wait or math.inf, _call_bound(policy.inventory))
     return min(policy.deadline, catalogue + inventory)
-
-
-class ThreadedSim:
-    """One simulator + BFF (under `policy`) on its own loop in a thread."""
-
-    def __init__(self, data_dir: Path, policy: PolicySet = POLICY) -> None:
-        self.policy = policy
-        self.urls: dict[str, str] = {}
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.Thread(target=asyncio.run, args=(self._main(data_dir),),
-                                        daemon=True)
-
-    async def _main(self, data_dir: Path) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        async with SimHost(free_config(data_dir=data_dir)) as host:
-            await attach_bff(host, self.policy, 0)
-            self.urls = host.urls
-            self._ready.set()
-            await self._stop.wait()
-
-    def __enter__(self) -> ThreadedSim:
-        self._thread.start()
-        assert self._ready.wait(10)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._loop is not None and self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-        assert not self._thread.is_alive(), "the simulator did not stop"
 
 
 @pytest.fixture(scope="module", params=["resilient", "book"])
@@ -202,7 +164,8 @@ def test_the_presets_bounds() -> None:
     assert (book.catalogue_wait, book.inventory_wait, book.deadline) == (1.0, 1.0, 2.0)
     assert (book.inventory.timeout, book.inventory.retry.max_attempts) == (0.5, 1)
     assert answer_bound(book) == 1.5  # the 1 s wait, then inventory's 0.5 s timeout
-    assert answer_bound(POLICY) == POLICY.deadline == 1.5
+    resilient = preset("resilient")
+    assert answer_bound(resilient) == resilient.deadline == 1.5
 
 
 @PROPERTY
