@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim.py --write
 	$(BIN)/python benchmarks/bench_bff.py --write
 	$(BIN)/python benchmarks/bench_harness.py --write
+	$(BIN)/python benchmarks/bench_gc.py --write
 
 # The long soak (10 minutes at 100 BFF requests/s, mixed faults) and its gated test form.
 soak: $(STAMP)

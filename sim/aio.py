@@ -19,12 +19,11 @@ def loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 
 
 # Python's default (700 allocations) runs a young-generation collection every few
-# requests here, and the objects that survive them (the ledger's event rings) make
-# the occasional full collection stall the loop for ~85 ms: at 100 BFF requests/s with
-# 20 ms on every service that stall queued calls past the breakers' slow-call limit
-# (p99 752 ms, 20% of answers degraded with no fault to explain it). Measured with this
-# threshold: p99 60 ms, no degraded answer, GC time 870 -> 68 ms per 15 s
-# (docs/performance.md).
+# requests here, and the objects that survive them (the ledger's event rings) make the
+# occasional full collection stall the loop for ~100 ms: at 100 BFF requests/s with 20 ms
+# on every service that queues calls past the breakers' slow-call limit, and answers
+# degrade with no fault to explain it. benchmarks/bench_gc.py measures both settings
+# (docs/performance.md#garbage-collector).
 GC_THRESHOLDS = (50_000, 20, 10)
 
 
