@@ -17,9 +17,16 @@ from typing import Any
 
 import aiohttp
 
+from bff.attempt import not_sent, send
 from bff.clock import Clock
 from bff.context import RequestContext, TimingEntry
-from bff.errors import AttemptFailed, AttemptRejected, AttemptTimedOut
+from bff.errors import (
+    AttemptFailed,
+    AttemptNotSent,
+    AttemptRejected,
+    AttemptTimedOut,
+    TooManyRetries,
+)
 from bff.events import (
     BreakerTransition,
     BulkheadRejected,
@@ -29,16 +36,14 @@ from bff.events import (
     RetryScheduled,
 )
 from bff.hedging import race_with_hedge
-from bff.http import DEADLINE_HEADER, send
 from bff.policies.breaker import CircuitBreaker, Rejection
 from bff.policies.budget import RetryBudget
 from bff.policies.bulkhead import Bulkhead
 from bff.policies.fallback import LastGoodCache
-from bff.policies.hedge import hedge_delay
+from bff.policies.hedge import HedgeDelay
 from bff.policies.retry import BREAKER_OPEN, BULKHEAD_FULL, RetryPolicy
 from bff.policyset import DownstreamPolicy
 from bff.telemetry import Telemetry
-from sim.latency import LatencyRecorder
 
 Decoder = Callable[[Any], Any]
 
@@ -51,6 +56,14 @@ class CallResult:
     timed_out: bool  # the final failure was a timeout (products: 504 rather than 500)
     fallback: str | None  # None | "null" | "last_good"
     attempts: int
+
+
+@dataclass
+class _Tries:
+    """One call's own history (never shared between requests)."""
+
+    count: int = 0
+    timed_out: bool = False  # one of this call's attempts timed out
 
 
 class DownstreamCaller:
@@ -68,16 +81,12 @@ class DownstreamCaller:
         self.budget = RetryBudget(policy.budget, clock) if policy.budget else None
         self.bulkhead = Bulkhead(policy.bulkhead)
         self.cache = LastGoodCache()
-        self.latency = LatencyRecorder()  # attempt durations, for hedging at p95
-        self.tracks_latency = policy.hedge.enabled and policy.hedge.delay is None
+        self.hedge_delay = HedgeDelay(policy.hedge, clock)
         self.breaker: CircuitBreaker | None = None
         if policy.breaker is not None:
             self.breaker = CircuitBreaker(name, policy.breaker, clock,
                                           listener=self._on_breaker_event)
         self._labels = (name,)
-        # A breaker rejection stands for the failures that opened it: products answers
-        # 504 if those were timeouts and 500 otherwise, as it did before the breaker opened.
-        self._last_failure_timed_out = False
         self._scheduled: asyncio.TimerHandle | None = None
 
     # -- the pipeline, outside in -----------------------------------------------------
@@ -87,32 +96,38 @@ class DownstreamCaller:
         started = self.clock()
         if self.budget is not None:
             self.budget.record_request()
-        attempts = [0]
+        tries = _Tries()
+        timing = timing_name or self.name
         try:
-            value = await self._with_retries(path, ctx, attempts)
+            value = await self._with_retries(path, ctx, tries)
         except AttemptFailed as failure:
-            result = self._fall_back(key, failure, ctx, attempts[0])
+            result = self._fall_back(key, failure, ctx, tries)
+        except asyncio.CancelledError:
+            # A sibling stage failed (or the client went away): say so in Server-Timing.
+            ctx.timings.append(TimingEntry(timing, self.clock() - started, "cancelled"))
+            raise
         else:
             if self.policy.fallback.kind == "last_good":
                 self.cache.store(key, value, self.clock())
-            result = CallResult(value, True, "ok", False, None, attempts[0])
+            result = CallResult(value, True, "ok", False, None, tries.count)
         self.telemetry.count("bff_calls_total", (self.name, _result_label(result)))
         outcome = result.outcome if result.fallback is None else \
             f"{result.fallback}({result.outcome})"
-        if attempts[0] > 1:
-            outcome += f" x{attempts[0]}"
-        ctx.timings.append(TimingEntry(timing_name or self.name, self.clock() - started,
-                                       outcome))
+        if tries.count > 1:
+            outcome += f" x{tries.count}"
+        ctx.timings.append(TimingEntry(timing, self.clock() - started, outcome))
         return result
 
     def _fall_back(self, key: object, failure: AttemptFailed, ctx: RequestContext,
-                   attempts: int) -> CallResult:
+                   tries: _Tries) -> CallResult:
         config = self.policy.fallback
         cause = str(failure.outcome)
-        if failure.outcome.kind == "breaker_open":
-            timed_out = self._last_failure_timed_out
-        else:
-            timed_out = self._last_failure_timed_out = isinstance(failure, AttemptTimedOut)
+        if isinstance(failure, TooManyRetries):
+            cause = f"too_many_retries({cause})"
+        # A rejection (breaker open, bulkhead full) after this call's own timeouts stands
+        # for them: products is a 504 then. Other requests' failures never decide it.
+        timed_out = isinstance(failure, AttemptTimedOut) or (
+            isinstance(failure, AttemptRejected) and tries.timed_out)
         served: str | None = None
         value: Any = None
         age: float | None = None
@@ -126,28 +141,32 @@ class DownstreamCaller:
             self.telemetry.count("bff_fallbacks_total", (self.name, served))
             self.telemetry.emit(FallbackServed(self.telemetry.now(), self.name, ctx.request_id,
                                                served, cause, age))
-        return CallResult(value, False, cause, timed_out, served, attempts)
+        return CallResult(value, False, cause, timed_out, served, tries.count)
 
-    async def _with_retries(self, path: str, ctx: RequestContext, attempts: list[int]) -> Any:
+    async def _with_retries(self, path: str, ctx: RequestContext, tries: _Tries) -> Any:
         previous: float | None = None
         retrying = self.policy.retry.max_attempts > 1
         while True:
-            attempts[0] += 1
-            attempt = attempts[0]
+            tries.count += 1
+            attempt = tries.count
             try:
                 return await self._attempt_maybe_hedged(path, ctx, attempt)
             except AttemptFailed as failure:
+                tries.timed_out = tries.timed_out or isinstance(failure, AttemptTimedOut)
                 if not retrying:
                     raise
                 decision = self.retry.decide(
                     attempt, failure.outcome, ctx.time_left(), failure.retry_after,
-                    idempotent=True, budget=self.budget, previous_delay=previous)
+                    budget=self.budget, previous_delay=previous)
                 now = self.telemetry.now()
                 if not decision.retry:
                     reason = decision.blocked or "not_retryable"
                     self.telemetry.count("bff_retries_blocked_total", (self.name, reason))
                     self.telemetry.emit(RetryBlocked(now, self.name, attempt, reason,
                                                      decision.cause, decision.detail))
+                    if reason == "max_attempts" and \
+                            self.policy.retry.on_exhausted == "too_many_retries":
+                        await self._give_up_the_book_way(failure, ctx, attempt, previous)
                     raise
                 self.telemetry.count("bff_retries_scheduled_total", self._labels)
                 self.telemetry.emit(RetryScheduled(now, self.name, attempt, decision.delay,
@@ -156,15 +175,29 @@ class DownstreamCaller:
                 if decision.delay > 0:
                     await asyncio.sleep(decision.delay)
 
+    async def _give_up_the_book_way(self, failure: AttemptFailed, ctx: RequestContext,
+                                    attempts: int, previous: float | None) -> None:
+        """Listing 10.9 sleeps the interval after the last try too, then raises
+        TooManyRetries: a plain failure (products: 500), unless the stage ends first."""
+        pause = self.retry.backoff(attempts, previous)
+        left = ctx.time_left()
+        await asyncio.sleep(min(pause, left))
+        if pause >= left:
+            raise AttemptTimedOut("deadline", left) from failure
+        raise TooManyRetries(failure, attempts) from failure
+
     async def _attempt_maybe_hedged(self, path: str, ctx: RequestContext, attempt: int) -> Any:
         hedge = self.policy.hedge
         if not hedge.enabled:
             return await self._attempt(path, ctx, attempt, hedged=False)
-        return await race_with_hedge(self, path, ctx, attempt,
-                                     hedge_delay(hedge, self.latency))
+        return await race_with_hedge(self, path, ctx, attempt, self.hedge_delay.current())
 
     async def _attempt(self, path: str, ctx: RequestContext, attempt: int,
                        hedged: bool) -> Any:
+        left = ctx.time_left()
+        if left <= 0:  # before taking a permit: an attempt never sent is no breaker failure
+            not_sent(self, ctx, attempt, hedged)
+            raise AttemptNotSent()
         permit = None
         if self.breaker is not None:
             decision = self.breaker.try_acquire()
@@ -180,7 +213,7 @@ class DownstreamCaller:
                                                  self.bulkhead.in_use, cap))
             raise AttemptRejected(BULKHEAD_FULL, f"{cap} calls in flight")
         try:
-            return await send(self, path, ctx, attempt, hedged, permit)
+            return await send(self, path, ctx, attempt, hedged, permit, left)
         finally:
             self.bulkhead.leave()
 
@@ -229,4 +262,4 @@ def _result_label(result: CallResult) -> str:
     return "fallback" if result.fallback is not None else "failed"
 
 
-__all__ = ["DEADLINE_HEADER", "CallResult", "DownstreamCaller"]
+__all__ = ["CallResult", "DownstreamCaller"]

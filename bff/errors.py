@@ -3,9 +3,12 @@
 BffError
 └── AttemptFailed              one attempt failed; `outcome` says how (retry decides)
     ├── AttemptTimedOut        the per-try timeout or the request deadline fired
+    │   └── AttemptNotSent     the deadline had passed before the attempt could be sent
     ├── AttemptRejected        refused before the call: breaker open or bulkhead full
     ├── AttemptUnreachable     connection refused, reset or dropped mid-answer
-    └── BadAnswer              an error status, or a body that is not the expected JSON
+    ├── BadAnswer              an error status, or a body that is not the expected JSON
+    └── TooManyRetries         every try failed and the retry policy reports it the book's
+                               way (listing 10.9): a plain failure, never a timeout
 
 A downstream call as a whole never raises: it returns a `CallResult` (bff/caller.py) whose
 value is None when every attempt failed and no fallback could help.
@@ -35,6 +38,11 @@ class AttemptTimedOut(AttemptFailed):
         super().__init__(TIMEOUT, f"{which} timeout after {seconds * 1000:.0f} ms")
 
 
+class AttemptNotSent(AttemptTimedOut):
+    def __init__(self) -> None:
+        super().__init__("deadline", 0.0)
+
+
 class AttemptRejected(AttemptFailed):
     pass
 
@@ -45,3 +53,9 @@ class AttemptUnreachable(AttemptFailed):
 
 class BadAnswer(AttemptFailed):
     pass
+
+
+class TooManyRetries(AttemptFailed):
+    def __init__(self, last: AttemptFailed, attempts: int) -> None:
+        super().__init__(last.outcome, f"too many retries: {attempts} tries failed, the "
+                                       f"last with {last.outcome}")

@@ -2,7 +2,7 @@
 
 Presets (docs/policies.md):
 - naive: no timeouts, retries or breaker; a 30 s safety cap on the whole request.
-- book: the chapter's BFF (listings 10.10 + 10.13): 1 s wait for products, favorites and
+- book: the chapter's BFF (listings 10.8 + 10.11): 1 s wait for products, favorites and
   cart (504 if products is still pending, 500 if it failed), inventory per product in a
   1 s wait through the book's breaker (0.5 s timeout, 3 failures in 5 s, 30 s reset).
 - book-retry: book plus listing 10.9's retry (3 attempts, 0.1 s timeout, 0.1 s apart)
@@ -53,9 +53,15 @@ class PolicySet:
     inventory: DownstreamPolicy
     favorites: DownstreamPolicy
     cart: DownstreamPolicy
+    # False: answer as soon as products has failed for good, cancelling favorites and
+    # cart. True: wait for all three (or the catalogue wait) first, as the book does.
+    wait_for_whole_catalogue: bool = False
 
     def __post_init__(self) -> None:
         check.number("deadline", self.deadline, inclusive=False)
+        if not isinstance(self.wait_for_whole_catalogue, bool):
+            raise ConfigError("wait_for_whole_catalogue", f"expected true or false, got "
+                                                          f"{self.wait_for_whole_catalogue!r}")
         for name in ("catalogue_wait", "inventory_wait"):
             value = getattr(self, name)
             if value is not None:
@@ -84,7 +90,7 @@ def _book() -> PolicySet:
         "book", deadline=2.0, catalogue_wait=1.0, inventory_wait=1.0,
         products=replace(waited, fallback=FallbackConfig("none")),
         inventory=DownstreamPolicy(timeout=0.5, breaker=BreakerConfig.book(3, 5.0, 30.0)),
-        favorites=waited, cart=waited)
+        favorites=waited, cart=waited, wait_for_whole_catalogue=True)
 
 
 def _book_retry() -> PolicySet:

@@ -3,7 +3,9 @@
 States: closed -> open -> half_open -> closed | open, plus forced_open, disabled and
 metrics_only. The caller asks `try_acquire()` before a call and settles the Permit it got
 exactly once with `on_success`, `on_failure` or `on_ignored` (later settlements of the
-same permit are no-ops, so a `finally: on_ignored(permit)` is safe). OPEN -> HALF_OPEN
+same permit are no-ops, so a `finally: on_ignored(permit)` is safe). A permit belongs to
+the epoch it was taken in (every transition starts a new one): settling a permit from an
+earlier epoch changes nothing, in every state. OPEN -> HALF_OPEN
 happens at `next_transition_at()`: schedule `tick()` there with `loop.call_at`; every
 read also applies it lazily, stamped with the time it became due.
 
@@ -79,7 +81,7 @@ class CircuitBreaker:
         if config.window_type == "count":
             self._minimum_calls = min(config.minimum_calls, int(config.window_size))
         self._state: State = _MODE_STATE[config.mode]
-        self._epoch = 0  # bumps on every transition, so stale probe results are ignored
+        self._epoch = 0  # bumps on every transition, so stale results are ignored
         self._consecutive = 0
         self._opens = 0
         self._not_permitted = 0
@@ -192,12 +194,16 @@ class CircuitBreaker:
         permit._settled = True
         now = self._clock()
         self._advance(now)
+        if permit._epoch != self._epoch:
+            # Admitted before the last transition: its result describes a breaker that no
+            # longer exists (e.g. a late failure from before a probe closed it).
+            return
         slow = duration > self.config.slow_call_duration
         if self._state in ("closed", "metrics_only"):
             self._record(now, failed, slow)
         elif self._is_current_probe(permit):
             self._judge_probe(now, failed, slow, duration)
-        # open, forced_open, disabled, stale probes: the outcome is not counted
+        # open, forced_open, disabled: the outcome is not counted
 
     def _record(self, now: float, failed: bool, slow: bool) -> None:
         self._window.record(now, failed, slow)

@@ -23,11 +23,13 @@ Jitter = Literal["none", "full", "equal", "decorrelated"]
 OutcomeKind = Literal[
     "timeout", "connection_error", "status", "breaker_open", "bulkhead_full", "malformed"]
 BlockReason = Literal["max_attempts", "budget", "breaker_open", "deadline", "not_retryable"]
+Exhausted = Literal["last_failure", "too_many_retries"]
 
 BACKOFFS: tuple[Backoff, ...] = ("none", "fixed", "exponential")
 JITTERS: tuple[Jitter, ...] = ("none", "full", "equal", "decorrelated")
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = (
     "timeout", "connection_error", "status", "breaker_open", "bulkhead_full", "malformed")
+EXHAUSTED: tuple[Exhausted, ...] = ("last_failure", "too_many_retries")
 _RETRY_AFTER_STATUSES = (429, 503)
 
 
@@ -40,6 +42,12 @@ class RetryConfig:
     (min(cap, uniform(base, 3 * previous))), so it needs backoff "exponential".
     A 429 is retried only when it carries a Retry-After that fits the deadline (or when
     listed in retry_on_status). An honoured Retry-After (429, 503) replaces a shorter delay.
+    Every BFF call is a GET, so every call is idempotent and may be retried.
+
+    on_exhausted: what a call reports once `max_attempts` tries have failed:
+      "last_failure" (the last try's failure: timeouts make products a 504), or
+      "too_many_retries", listing 10.9's way: sleep the backoff once more, then fail
+      with TooManyRetries, which is not a timeout (products: 500).
     """
 
     max_attempts: int = 3
@@ -49,8 +57,8 @@ class RetryConfig:
     jitter: Jitter = "full"
     retry_on_status: tuple[int, ...] = (502, 503, 504)
     honour_retry_after: bool = True
-    idempotent_only: bool = True
     min_useful_attempt: float = 0.05
+    on_exhausted: Exhausted = "last_failure"
 
     def __post_init__(self) -> None:
         check.integer("max_attempts", self.max_attempts, minimum=1)
@@ -72,17 +80,20 @@ class RetryConfig:
                 raise ConfigError("retry_on_status",
                                   f"expected HTTP statuses 400..599, got {shown(status)}")
         object.__setattr__(self, "retry_on_status", tuple(self.retry_on_status))
-        for name in ("honour_retry_after", "idempotent_only"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(name, f"expected true or false, got {getattr(self, name)!r}")
+        if not isinstance(self.honour_retry_after, bool):
+            raise ConfigError("honour_retry_after",
+                              f"expected true or false, got {self.honour_retry_after!r}")
         check.number("min_useful_attempt", self.min_useful_attempt)
+        check.choice("on_exhausted", self.on_exhausted, EXHAUSTED)
 
     @classmethod
     def book(cls) -> RetryConfig:
         """The book's retry (listing 10.9): 3 attempts 0.1 s apart, on exceptions only
-        (timeouts, connection errors): aiohttp does not raise on an error status."""
+        (timeouts, connection errors): aiohttp does not raise on an error status. After
+        the third failure it sleeps 0.1 s more and raises TooManyRetries."""
         return cls(max_attempts=3, backoff="fixed", base=0.1, cap=0.1, jitter="none",
-                   retry_on_status=(), honour_retry_after=False)
+                   retry_on_status=(), honour_retry_after=False,
+                   on_exhausted="too_many_retries")
 
 
 @dataclass(frozen=True)
@@ -163,7 +174,7 @@ class RetryPolicy:
         return delay
 
     def decide(self, attempt: int, outcome: Outcome, time_left: float | None = None,
-               retry_after: float | None = None, idempotent: bool = True,
+               retry_after: float | None = None,
                budget: RetryBudget | None = None, *, previous_delay: float | None = None,
                rng: random.Random | None = None) -> RetryDecision:
         """Judge the failure of attempt number `attempt` (1 = the first).
@@ -184,8 +195,6 @@ class RetryPolicy:
         problem = self._not_retryable(outcome, honoured)
         if problem:
             return blocked("not_retryable", problem)
-        if cfg.idempotent_only and not idempotent:
-            return blocked("not_retryable", "the call is not idempotent")
         if attempt >= cfg.max_attempts:
             return blocked("max_attempts", f"{attempt} of {cfg.max_attempts} attempts made")
         backoff = self.backoff(attempt, previous_delay, rng)

@@ -7,6 +7,7 @@ import random
 import pytest
 
 from bff.clock import FakeClock
+from bff.overrides import resolve_policy
 from bff.policies.budget import BudgetConfig, RetryBudget
 from bff.policies.retry import (
     BREAKER_OPEN,
@@ -126,9 +127,13 @@ def test_a_breaker_rejection_is_never_retried() -> None:
     assert (decision.retry, decision.blocked) == (False, "breaker_open")
 
 
-def test_only_idempotent_calls_are_retried_unless_configured() -> None:
-    assert policy().decide(1, TIMEOUT, idempotent=False).blocked == "not_retryable"
-    assert policy(idempotent_only=False).decide(1, TIMEOUT, idempotent=False).retry
+def test_idempotent_only_is_not_a_setting_that_silently_does_nothing() -> None:
+    # Every BFF call is a GET: a switch for non-idempotent calls could never take effect,
+    # so it is gone, and setting it says so instead of being accepted and ignored.
+    with pytest.raises(ConfigError) as raised:
+        resolve_policy("resilient", ["inventory.retry.idempotent_only=false"])
+    assert raised.value.field == "--set inventory.retry.idempotent_only"
+    assert "unknown setting" in raised.value.problem
 
 
 def test_max_attempts_counts_the_first_attempt() -> None:

@@ -1,0 +1,126 @@
+"""One attempt and its accounting. Every attempt ends in exactly one explicit outcome
+(as Polly v8's Outcome and resilience4j's permits do):
+
+- ok: the downstream answered with a usable body;
+- failed: it did not (timeout, connection error, error status, bad body, or an
+  unexpected exception in the BFF: never "ok");
+- cancelled: the attempt was abandoned before it ended (a hedge that lost, a request
+  that went away): it says nothing about the downstream, so the breaker gets its permit
+  back (counted neither way) and hedging's latency statistics do not see it;
+- not_sent: the deadline had passed before it could go; it never took a breaker permit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from bff.errors import AttemptFailed, AttemptTimedOut
+from bff.events import AttemptFinished, TimeoutFired
+from bff.http import exchange
+from bff.policies.breaker import Permit
+from bff.policies.retry import Outcome
+
+if TYPE_CHECKING:
+    from bff.caller import DownstreamCaller
+    from bff.context import RequestContext
+
+EndKind = Literal["ok", "failed", "cancelled", "not_sent"]
+UNEXPECTED = "error"  # the label of a failure by an exception the BFF did not expect
+
+
+@dataclass(frozen=True)
+class AttemptEnd:
+    """How one attempt ended. `failure` says how a failed attempt failed (None: by an
+    unexpected exception)."""
+
+    kind: EndKind
+    failure: AttemptFailed | None = None
+
+    @property
+    def label(self) -> str:
+        """The `outcome` label of bff_attempts_total and of the attempt event."""
+        if self.kind != "failed":
+            return self.kind
+        return UNEXPECTED if self.failure is None else str(self.failure.outcome)
+
+    @property
+    def downstream_unwell(self) -> bool:
+        """Whether the breaker counts it as a failure: timeouts, unreachable, 5xx, 429,
+        bad bodies and unexpected errors; other 4xx say the request was wrong."""
+        if self.kind != "failed":
+            return False
+        outcome: Outcome | None = None if self.failure is None else self.failure.outcome
+        if outcome is not None and outcome.kind == "status":
+            return outcome.status is not None and (outcome.status >= 500 or
+                                                   outcome.status == 429)
+        return True
+
+
+OK = AttemptEnd("ok")
+CANCELLED = AttemptEnd("cancelled")
+
+
+def ended_by(error: BaseException) -> AttemptEnd:
+    if isinstance(error, AttemptFailed):
+        return AttemptEnd("failed", error)
+    if isinstance(error, Exception):
+        return AttemptEnd("failed")
+    return CANCELLED  # CancelledError (or the process going down): abandoned
+
+
+async def send(caller: DownstreamCaller, path: str, ctx: RequestContext, attempt: int,
+               hedged: bool, permit: Permit | None, left: float) -> Any:
+    """One attempt with `left` seconds of the stage remaining (> 0), settled once."""
+    per_try = caller.policy.timeout
+    which, timeout = ("per_try", per_try) if per_try is not None and per_try < left else \
+        ("deadline", left)
+    started = caller.clock()
+    try:
+        value = await exchange(caller, path, ctx, which, timeout)
+    except BaseException as error:
+        settle(caller, ctx, attempt, hedged, permit, started, ended_by(error))
+        raise
+    settle(caller, ctx, attempt, hedged, permit, started, OK)
+    return value
+
+
+def settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged: bool,
+           permit: Permit | None, started: float, end: AttemptEnd) -> None:
+    """Tell the breaker, the counters, hedging's statistics and the ledger how it ended."""
+    duration = caller.clock() - started
+    telemetry, name = caller.telemetry, caller.name
+    if permit is not None and caller.breaker is not None:
+        if end.kind == "cancelled":
+            caller.breaker.on_ignored(permit)  # resilience4j's releasePermission
+        elif end.downstream_unwell:
+            caller.breaker.on_failure(permit, duration)
+        else:
+            caller.breaker.on_success(permit, duration)
+    failure = end.failure
+    timed_out = isinstance(failure, AttemptTimedOut)
+    if isinstance(failure, AttemptTimedOut):
+        telemetry.count("bff_timeouts_total", (name, failure.which))
+        telemetry.emit(TimeoutFired(telemetry.now(), name, ctx.request_id, failure.which,
+                                    duration))
+    if timed_out or end.kind == "cancelled":
+        telemetry.count("bff_abandoned_total", (name,))
+    telemetry.count("bff_attempts_total", (name, end.label))
+    if end.kind != "cancelled":
+        if not timed_out:
+            telemetry.observe("bff_attempt_duration_seconds", (name,), duration)
+        caller.hedge_delay.record(duration)
+    telemetry.emit(AttemptFinished(telemetry.ledger.at(started), name, ctx.request_id,
+                                   attempt, end.label, duration, hedged))
+
+
+def not_sent(caller: DownstreamCaller, ctx: RequestContext, attempt: int,
+             hedged: bool) -> None:
+    """An attempt the deadline stopped before it took a permit or reached the wire."""
+    telemetry = caller.telemetry
+    telemetry.count("bff_attempts_not_sent_total", (caller.name,))
+    telemetry.emit(AttemptFinished(telemetry.now(), caller.name, ctx.request_id, attempt,
+                                   "not_sent", 0.0, hedged))
+
+
+__all__ = ["CANCELLED", "OK", "AttemptEnd", "ended_by", "not_sent", "send", "settle"]
