@@ -29,15 +29,15 @@ class HedgeConfig:
         check.number("fallback_delay", self.fallback_delay)
 
 
-# An HDR percentile costs about 0.5 ms; the p95 moves slowly, so it is recomputed at most
-# once per this many new samples or this much clock time, whichever comes first.
-REFRESH_SAMPLES = 100
+# An HDR percentile walks the whole histogram (0.5 to 5 ms); the p95 moves slowly, so it
+# is recomputed at most once per this much clock time, however many calls ask for it.
 REFRESH_SECONDS = 1.0
 
 
 class HedgeDelay:
     """How long to wait before hedging: the configured delay, or (delay = none) the p95
-    of this downstream's settled attempts, cached between refreshes."""
+    of this downstream's attempts that ended (cancelled ones are not samples), cached for
+    REFRESH_SECONDS."""
 
     def __init__(self, config: HedgeConfig, clock: Clock) -> None:
         self.config = config
@@ -45,8 +45,7 @@ class HedgeDelay:
         self._clock = clock
         self._tracks = config.enabled and config.delay is None
         self._p95 = 0.0
-        self._computed_count = -1  # sample count at the last computation (-1: never)
-        self._computed_at = 0.0
+        self._computed_at: float | None = None
 
     def record(self, seconds: float) -> None:
         if self._tracks:
@@ -56,12 +55,10 @@ class HedgeDelay:
         config = self.config
         if config.delay is not None:
             return config.delay
-        count = self.observed.count
-        if count < config.min_samples:
+        if self.observed.count < config.min_samples:
             return config.fallback_delay
         now = self._clock()
-        if (self._computed_count < 0 or count - self._computed_count >= REFRESH_SAMPLES
-                or now - self._computed_at >= REFRESH_SECONDS):
+        if self._computed_at is None or now - self._computed_at >= REFRESH_SECONDS:
             self._p95 = self.observed.percentile(95)
-            self._computed_count, self._computed_at = count, now
+            self._computed_at = now
         return self._p95

@@ -82,3 +82,15 @@ async def test_book_retry_retries_timeouts_three_times(tmp_path: Path) -> None:
     assert live.counter("bff_attempts_total", "cart", "timeout") == 3
     assert live.counter("bff_retries_scheduled_total", "cart") == 2
     assert live.counter("bff_attempts_total", "favorites", "status 503") == 1
+
+
+async def test_book_retry_gives_up_with_too_many_retries_a_500(tmp_path: Path) -> None:
+    # Listing 10.9: three 0.1 s tries, each followed by a 0.1 s sleep (the last one too),
+    # then TooManyRetries, an exception like any other: products failed, a 500.
+    async with live_bff(tmp_path, "book-retry") as live:
+        await live.faults("products", [{"type": "hang"}])
+        answer = await live.get()
+    assert answer.status == 500
+    assert answer.body["cause"] == "too_many_retries(timeout)"
+    assert 0.55 <= answer.elapsed < 1.0  # 3 x (0.1 s try + 0.1 s sleep), inside the 1 s wait
+    assert live.counter("bff_attempts_total", "products", "timeout") == 3
