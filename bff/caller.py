@@ -103,7 +103,8 @@ class DownstreamCaller:
         except AttemptFailed as failure:
             result = self._fall_back(key, failure, ctx, tries)
         except asyncio.CancelledError:
-            # A sibling stage failed (or the client went away): say so in Server-Timing.
+            # Products failed (or the request went away): say so in Server-Timing.
+            self.telemetry.count("bff_calls_total", (self.name, "cancelled"))
             ctx.timings.append(TimingEntry(timing, self.clock() - started, "cancelled"))
             raise
         else:

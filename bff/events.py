@@ -93,8 +93,10 @@ class BulkheadRejected(Event):
 
 @dataclass(frozen=True)
 class AttemptFinished(Event):
-    """One attempt at a downstream call ended. outcome: ok, timeout, connection_error,
-    status 503, malformed, ... (the `Outcome` string); `which` says which timeout fired."""
+    """One attempt at a downstream call ended (bff/attempt.py). outcome: ok; a failure
+    (timeout, connection_error, status 503, malformed, ..., or error for an unexpected
+    exception); cancelled (a hedge that lost, a request that went away); or not_sent
+    (the deadline had passed before it could go; duration 0)."""
 
     kind: ClassVar[str] = "attempt"
     frequent: ClassVar[bool] = True

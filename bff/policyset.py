@@ -2,11 +2,12 @@
 
 Presets (docs/policies.md):
 - naive: no timeouts, retries or breaker; a 30 s safety cap on the whole request.
-- book: the chapter's BFF (listings 10.8 + 10.11): 1 s wait for products, favorites and
-  cart (504 if products is still pending, 500 if it failed), inventory per product in a
+- book: the chapter's BFF (listings 10.8 + 10.11; departures in docs/policies.md): a 1 s
+  wait for all of products, favorites and cart (504 if products is still pending, 500 if
+  it failed), inventory per product in a
   1 s wait through the book's breaker (0.5 s timeout, 3 failures in 5 s, 30 s reset).
-- book-retry: book plus listing 10.9's retry (3 attempts, 0.1 s timeout, 0.1 s apart)
-  around products, favorites and cart.
+- book-retry: book plus listing 10.9's retry (3 attempts, 0.1 s timeout, 0.1 s apart,
+  then TooManyRetries: a 500) around products, favorites and cart.
 - resilient: a 1.5 s deadline with per-try timeouts inside it, jittered retries under a
   budget, failure/slow-rate breakers with half-open probes, bulkheads and fallbacks.
 """

@@ -17,12 +17,18 @@ declare("bff_request_duration_seconds", "histogram",
         "BFF /products/all latency by outcome.", ("outcome",))
 declare("bff_calls_total", "counter",
         "Logical downstream calls (retries included in one) by result: success, "
-        "fallback, failed.", ("downstream", "result"))
+        "fallback, failed, cancelled.", ("downstream", "result"))
 declare("bff_attempts_total", "counter",
-        "Attempts sent to a downstream, by outcome (ok, timeout, connection_error, "
-        "status 503, malformed, ...).", ("downstream", "outcome"))
+        "Attempts sent to a downstream, by outcome: ok; a failure (timeout, "
+        "connection_error, status 503, malformed, error); or cancelled (a hedge that lost, "
+        "a request that went away: counted neither way by the breaker).",
+        ("downstream", "outcome"))
+declare("bff_attempts_not_sent_total", "counter",
+        "Attempts never sent because the deadline had already passed (not breaker "
+        "failures, not in bff_attempts_total).", ("downstream",))
 declare("bff_attempt_duration_seconds", "histogram",
-        "Duration of attempts that reached the downstream.", ("downstream",))
+        "Duration of attempts neither cut off by a timeout nor cancelled.",
+        ("downstream",))
 declare("bff_timeouts_total", "counter",
         "Attempts cut off, by which timeout fired: per_try or deadline.",
         ("downstream", "which"))

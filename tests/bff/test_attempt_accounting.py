@@ -89,6 +89,7 @@ async def test_a_failed_products_call_cancels_favorites_and_cart(tmp_path: Path)
     assert answer.elapsed < 0.5
     assert 'cart;dur=' in answer.server_timing and 'desc="cancelled"' in answer.server_timing
     assert live.counter("bff_attempts_total", "cart", "cancelled") == 1
+    assert live.counter("bff_calls_total", "cart", "cancelled") == 1
     assert live.counter("bff_attempts_total", "cart", "timeout") == 0
 
 

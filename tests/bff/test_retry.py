@@ -213,7 +213,9 @@ def test_book_retry_config() -> None:
      ({"retry_on_status": (200,)}, "retry_on_status",
       "expected HTTP statuses 400..599, got 200"),
      ({"backoff": "fixed", "jitter": "decorrelated"}, "jitter", "'decorrelated'"),
-     ({"honour_retry_after": "yes"}, "honour_retry_after", "expected true or false")])
+     ({"honour_retry_after": "yes"}, "honour_retry_after", "expected true or false"),
+     ({"on_exhausted": "raise"}, "on_exhausted",
+      "expected one of 'last_failure', 'too_many_retries', got 'raise'")])
 def test_invalid_retry_config_names_the_field_and_allowed_values(
         fields: dict[str, object], field: str, message: str) -> None:
     with pytest.raises(ConfigError) as caught:
