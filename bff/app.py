@@ -133,10 +133,11 @@ async def _aggregate(bff: Bff, ctx: RequestContext, user: int) -> web.Response:
     favorites, cart = (task.result() for task in siblings)
     ctx.enter_stage(bff.policy.inventory_wait)
     product_ids: list[int] = products.value
-    stock = await asyncio.gather(*(
-        callers["inventory"].call(f"/products/{pid}/inventory", pid, ctx,
-                                  timing_name=f"inventory-{pid}")
-        for pid in product_ids))
+    async with asyncio.TaskGroup() as stage:
+        calls = [stage.create_task(callers["inventory"].call(
+            f"/products/{pid}/inventory", pid, ctx, timing_name=f"inventory-{pid}"))
+            for pid in product_ids]
+    stock = [task.result() for task in calls]
     degraded = [name for name, result in (("products", products), ("favorites", favorites),
                                           ("cart", cart)) if result.fallback]
     if any(result.fallback for result in stock):

@@ -3,7 +3,7 @@
 
 - ok: the downstream answered with a usable body;
 - failed: it did not (timeout, connection error, error status, bad body, or an
-  unexpected exception in the BFF: never "ok");
+  exception the BFF did not expect: outcome "error", never "ok");
 - cancelled: the attempt was abandoned before it ended (a hedge that lost, a request
   that went away): it says nothing about the downstream, so the breaker gets its permit
   back (counted neither way) and hedging's latency statistics do not see it;
@@ -19,20 +19,18 @@ from bff.errors import AttemptFailed, AttemptTimedOut
 from bff.events import AttemptFinished, TimeoutFired
 from bff.http import exchange
 from bff.policies.breaker import Permit
-from bff.policies.retry import Outcome
+from bff.policies.retry import ERROR
 
 if TYPE_CHECKING:
     from bff.caller import DownstreamCaller
     from bff.context import RequestContext
 
 EndKind = Literal["ok", "failed", "cancelled", "not_sent"]
-UNEXPECTED = "error"  # the label of a failure by an exception the BFF did not expect
 
 
 @dataclass(frozen=True)
 class AttemptEnd:
-    """How one attempt ended. `failure` says how a failed attempt failed (None: by an
-    unexpected exception)."""
+    """How one attempt ended; `failure` says how a failed one failed."""
 
     kind: EndKind
     failure: AttemptFailed | None = None
@@ -40,18 +38,18 @@ class AttemptEnd:
     @property
     def label(self) -> str:
         """The `outcome` label of bff_attempts_total and of the attempt event."""
-        if self.kind != "failed":
+        if self.failure is None:
             return self.kind
-        return UNEXPECTED if self.failure is None else str(self.failure.outcome)
+        return str(self.failure.outcome)
 
     @property
     def downstream_unwell(self) -> bool:
         """Whether the breaker counts it as a failure: timeouts, unreachable, 5xx, 429,
         bad bodies and unexpected errors; other 4xx say the request was wrong."""
-        if self.kind != "failed":
+        if self.failure is None:
             return False
-        outcome: Outcome | None = None if self.failure is None else self.failure.outcome
-        if outcome is not None and outcome.kind == "status":
+        outcome = self.failure.outcome
+        if outcome.kind == "status":
             return outcome.status is not None and (outcome.status >= 500 or
                                                    outcome.status == 429)
         return True
@@ -59,14 +57,6 @@ class AttemptEnd:
 
 OK = AttemptEnd("ok")
 CANCELLED = AttemptEnd("cancelled")
-
-
-def ended_by(error: BaseException) -> AttemptEnd:
-    if isinstance(error, AttemptFailed):
-        return AttemptEnd("failed", error)
-    if isinstance(error, Exception):
-        return AttemptEnd("failed")
-    return CANCELLED  # CancelledError (or the process going down): abandoned
 
 
 async def send(caller: DownstreamCaller, path: str, ctx: RequestContext, attempt: int,
@@ -78,8 +68,17 @@ async def send(caller: DownstreamCaller, path: str, ctx: RequestContext, attempt
     started = caller.clock()
     try:
         value = await exchange(caller, path, ctx, which, timeout)
-    except BaseException as error:
-        settle(caller, ctx, attempt, hedged, permit, started, ended_by(error))
+    except AttemptFailed as failure:
+        settle(caller, ctx, attempt, hedged, permit, started, AttemptEnd("failed", failure))
+        raise
+    except Exception as error:
+        # A surprise (a body nested too deep to decode, a bug): a failure, never "ok", and
+        # the call fails over to its fallback like any other failure.
+        surprise = AttemptFailed(ERROR, type(error).__name__)
+        settle(caller, ctx, attempt, hedged, permit, started, AttemptEnd("failed", surprise))
+        raise surprise from error
+    except BaseException:  # CancelledError: a hedge lost, or the request went away
+        settle(caller, ctx, attempt, hedged, permit, started, CANCELLED)
         raise
     settle(caller, ctx, attempt, hedged, permit, started, OK)
     return value
@@ -123,4 +122,4 @@ def not_sent(caller: DownstreamCaller, ctx: RequestContext, attempt: int,
                                    "not_sent", 0.0, hedged))
 
 
-__all__ = ["CANCELLED", "OK", "AttemptEnd", "ended_by", "not_sent", "send", "settle"]
+__all__ = ["CANCELLED", "OK", "AttemptEnd", "not_sent", "send", "settle"]

@@ -20,15 +20,16 @@ from sim.errors import ConfigError, shown
 
 Backoff = Literal["none", "fixed", "exponential"]
 Jitter = Literal["none", "full", "equal", "decorrelated"]
-OutcomeKind = Literal[
-    "timeout", "connection_error", "status", "breaker_open", "bulkhead_full", "malformed"]
+OutcomeKind = Literal["timeout", "connection_error", "status", "breaker_open",
+                      "bulkhead_full", "malformed", "error"]
 BlockReason = Literal["max_attempts", "budget", "breaker_open", "deadline", "not_retryable"]
 Exhausted = Literal["last_failure", "too_many_retries"]
 
 BACKOFFS: tuple[Backoff, ...] = ("none", "fixed", "exponential")
 JITTERS: tuple[Jitter, ...] = ("none", "full", "equal", "decorrelated")
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = (
-    "timeout", "connection_error", "status", "breaker_open", "bulkhead_full", "malformed")
+    "timeout", "connection_error", "status", "breaker_open", "bulkhead_full", "malformed",
+    "error")
 EXHAUSTED: tuple[Exhausted, ...] = ("last_failure", "too_many_retries")
 _RETRY_AFTER_STATUSES = (429, 503)
 
@@ -122,6 +123,7 @@ CONNECTION_ERROR = Outcome("connection_error")
 BREAKER_OPEN = Outcome("breaker_open")
 BULKHEAD_FULL = Outcome("bulkhead_full")
 MALFORMED = Outcome("malformed")
+ERROR = Outcome("error")  # an exception the BFF did not expect: a failure, never retried
 
 
 @dataclass(frozen=True)
