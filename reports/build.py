@@ -52,6 +52,8 @@ class RunInputs:
     locust_stderr: str
     interrupted: bool
     bff_state: Mapping[str, Any] | None
+    # Per service, each decision stream's digest (FaultControl.decision_digests).
+    decisions: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
 
 
 def phase_bounds(scenario: Scenario) -> list[tuple[str, float, float]]:
@@ -71,6 +73,23 @@ def faulty_phases(plan: FaultPlan) -> dict[str, list[str]]:
             if faults:
                 out.setdefault(service, []).append(phase.name)
     return out
+
+
+def without_seed(section: Mapping[str, Any]) -> dict[str, Any]:
+    """A section of the report minus its `seed`: `--seed` may differ from the file's, and
+    a report has one seed field, the top-level one, so nobody reads the wrong one."""
+    return {key: value for key, value in section.items() if key != "seed"}
+
+
+def decision_digests(decisions: Mapping[str, Sequence[Mapping[str, Any]]] | None,
+                     t0: float | None) -> dict[str, list[dict[str, Any]]]:
+    """Per service, each decision stream (base, phase:<name>, admin, after) with `t` from
+    the arming of the timeline, like every other `t` in the report."""
+    if not decisions:
+        return {}
+    return {service: [{**stream, "t": round(stream["t"] - (t0 or 0.0), 4)}
+                      for stream in streams]
+            for service, streams in decisions.items()}
 
 
 def environment(inputs: RunInputs) -> dict[str, Any]:
@@ -120,8 +139,8 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
         "complete": not problems,
         "interrupted": inputs.interrupted,
         "problems": problems,
-        "scenario": scenario.to_dict(),
-        "seed": inputs.seed,
+        "scenario": without_seed(scenario.to_dict()),
+        "seed": inputs.seed,  # the one seed field: the run's (`--seed` or the scenario's)
         "policy": {"name": inputs.policy.name, "settings": dataclasses.asdict(inputs.policy)},
         "target": inputs.target,
         "environment": environment(inputs),
@@ -137,7 +156,8 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
         "breaker_timeline": timeline,
         "scoring": scoring(timeline, bounds, faulty_phases(plan)),
         "faults": {**fault_summary(inputs.counters),
-                   "plan": plan.to_dict(),
+                   "plan": without_seed(plan.to_dict()),
+                   "decisions": decision_digests(inputs.decisions, t0),
                    "phase_events": [{"t": round(e["t"] - (t0 or 0.0), 4), "kind": e["kind"],
                                      "phase": e.get("phase")}
                                     for e in inputs.events

@@ -15,6 +15,7 @@ and the new load spec replaces SPEC here and, by message, on every worker.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -68,12 +69,27 @@ def critical_path_ms(server_timing: str) -> float:
     return catalogue + inventory
 
 
+_user_index = [itertools.count()]  # restarted with each test (`sim ui` runs several)
+
+
+def user_rng(seed: int, worker: int) -> random.Random:
+    """Every random choice of a user (its user ids and think times) comes from here: the
+    run's seed (from the load spec), the worker's index and the user's index in the order
+    users were started, so the same seed sends the same sequence from each user."""
+    return random.Random(f"{seed}:user:{worker}:{next(_user_index[0])}")
+
+
+@events.test_start.add_listener
+def restart_user_numbering(**_: Any) -> None:
+    _user_index[0] = itertools.count()
+
+
 class StorefrontUser(FastHttpUser):
     """A shopper opening the storefront page, which calls the BFF's /products/all."""
 
     def on_start(self) -> None:
-        seed = SPEC.get("seed", 0)
-        self._rng = random.Random(f"{seed}:{id(self)}:{time.perf_counter_ns()}")
+        self._rng = user_rng(SPEC.get("seed", 0), getattr(self.environment.runner,
+                                                          "worker_index", 0))
         low, high = SPEC.get("think", [0.05, 0.1])
         self._think = (float(low), float(high))
 

@@ -136,7 +136,8 @@ async def run_scenario(options: RunOptions, on_tick: Callable[[LiveSnapshot], No
             events=host.ledger.events_since(0, limit=10**9),
             counter_series=series.rows, locust_exit_code=code, locust_stderr=stderr,
             interrupted=interrupted, bff_state=host.state_sections["bff"]()
-            if "bff" in host.state_sections else None)
+            if "bff" in host.state_sections else None,
+            decisions=host.control.decision_digests())
     return RunOutcome(build_report(inputs), code, interrupted)
 
 

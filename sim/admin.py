@@ -106,6 +106,7 @@ def build_state(host: SimHost) -> dict[str, Any]:
                      "phases": [{"name": p.name, "duration": p.duration}
                                 for p in host.config.plan.phases]},
         "faults": host.control.snapshot(),
+        "decisions": host.control.decision_digests(),
         "services": services,
         "last_event_seq": ledger.last_seq,
         "process": process_stats(),

@@ -49,16 +49,6 @@ class Timeline:
             return []
         return [self._t0] + [self._t0 + end for end in self._ends]
 
-    def index(self) -> int | None:
-        """The active phase's index, or None (unarmed or over); cheap, for the hot path."""
-        if self._t0 is None:
-            return None
-        elapsed = self._clock() - self._t0
-        for index, end in enumerate(self._ends):
-            if elapsed < end:
-                return index
-        return None
-
     def position(self) -> Position:
         if self._t0 is None:
             return Position(False, None, None, 0.0, None, False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -9,6 +10,31 @@ from aiohttp import web
 
 from sim.faults.base import Fault, Handler, Injection
 from sim.faults.spec import SpecReader
+
+# How many request keys a fail_first remembers; past it the least recently seen key is
+# forgotten (and fails again if it comes back), so a scan over unique URLs cannot grow
+# the simulator's memory without bound: 100,000 keys take about 15 MB.
+MAX_KEYS = 100_000
+
+
+class AttemptCounter:
+    """Attempts per request key, the newest `max_keys` keys (least recently seen go first).
+
+    One per decision stream: a fault that is replaced, cleared or re-armed starts afresh."""
+
+    def __init__(self, max_keys: int = MAX_KEYS) -> None:
+        self.max_keys = max_keys
+        self._attempts: OrderedDict[str, int] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._attempts)
+
+    def next_attempt(self, key: str) -> int:
+        attempt = self._attempts.pop(key, 0) + 1
+        self._attempts[key] = attempt  # re-inserted: now the most recently seen
+        if len(self._attempts) > self.max_keys:
+            self._attempts.popitem(last=False)
+        return attempt
 
 
 @dataclass(frozen=True)

@@ -99,7 +99,8 @@ async def fault_middleware(request: web.Request, handler: Any) -> web.StreamResp
             return json_error(400, exc.one_line(), field=exc.field)
     decision = NO_FAULT
     if faults:
-        decision = runtime.control.engines[runtime.name].decide(faults, request_key(request))
+        decision = runtime.control.engines[runtime.name].decide(
+            faults, request_key(request), from_header=source == "header")
         _record_injections(runtime, request, started, decision, source)
     request[INJECTED_KEY] = decision.header_value()
     try:
