@@ -20,6 +20,7 @@ class BreakerTransition(Event):
     window's, or the half-open probes' when leaving half-open (None: no calls yet)."""
 
     kind: ClassVar[str] = "breaker_transition"
+    ring: ClassVar[str | None] = "breaker"  # never pushed out by floods of other events
     breaker: str
     from_state: str
     to_state: str

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from sim import SERVICES
+from sim.admin_guard import guard_middleware, own_origins
 from sim.errors import ConfigError
 from sim.faults import parse_faults
 from sim.http_errors import json_errors
@@ -141,17 +142,29 @@ def _int_query(request: web.Request, name: str, default: int, high: int) -> int:
     return value
 
 
+# An /events page is cut at this many bytes of JSON (and says so); with MAX_TEXT on every
+# free-text field, 10,000 events of any size used to come to 81 MB in one answer.
+EVENTS_MAX_BYTES = 1024 * 1024
+
+
 async def events(request: web.Request) -> web.Response:
     ledger = request.app[HOST].ledger
     since = _int_query(request, "since", 0, 2**62)
     limit = _int_query(request, "limit", 1000, 10_000)
     kinds = request.query.get("kind")
     selected = frozenset(kinds.split(",")) if kinds else None
-    return web.json_response({
-        "events": ledger.events_since(since, limit, selected),
-        "last_seq": ledger.last_seq,
-        "oldest_seq": ledger.oldest_seq,
-    })
+    page = ledger.events_page(since, limit, selected, EVENTS_MAX_BYTES)
+    meta: dict[str, Any] = {"last_seq": ledger.last_seq, "oldest_seq": ledger.oldest_seq,
+                            "next_since": page.next_since, "truncated": None}
+    if page.cut is not None:
+        query = f"since={page.next_since}&limit={limit}" + (f"&kind={kinds}" if kinds else "")
+        meta["truncated"] = {
+            "by": page.cut, "max_bytes": EVENTS_MAX_BYTES, "limit": limit,
+            "next": f"/events?{query}",
+            "message": f"more events match than one answer holds (cut by {page.cut}): "
+                       f"ask again with since={page.next_since}"}
+    body = '{"events":[' + ",".join(page.events) + "]," + json.dumps(meta)[1:]
+    return web.Response(text=body, content_type="application/json")
 
 
 def _auth_middleware(token: str) -> Any:
@@ -170,7 +183,13 @@ def _auth_middleware(token: str) -> Any:
 
 def create_admin_app(host: SimHost) -> web.Application:
     token = host.config.admin_token
-    middlewares = [json_errors] + ([_auth_middleware(token)] if token else [])
+
+    def origins() -> frozenset[str]:
+        admin = host.listeners["admin"]
+        return own_origins(admin.url, admin.port)
+
+    middlewares = [json_errors] + ([_auth_middleware(token)] if token else []) + [
+        guard_middleware(origins, check_origin=not token)]
     app = web.Application(middlewares=middlewares, client_max_size=256 * 1024)
     app[HOST] = host
     app.router.add_get("/health", health)

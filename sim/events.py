@@ -17,6 +17,9 @@ class Event:
     # Frequent events (one per request or attempt) share a ring buffer of their own, so a
     # busy run cannot push the rare ones (phases, breaker transitions) out of the ledger.
     frequent: ClassVar[bool] = False
+    # A ring of its own (e.g. "breaker", "timeline"), which neither frequent events nor
+    # other rare ones (fault changes in a loop) can push out; None: by `frequent`.
+    ring: ClassVar[str | None] = None
     t: float
 
 
@@ -46,6 +49,7 @@ class RequestAbandoned(Event):
 @dataclass(frozen=True)
 class PhaseStarted(Event):
     kind: ClassVar[str] = "phase_started"
+    ring: ClassVar[str | None] = "timeline"
     phase: str
     index: int
     duration: float
@@ -54,6 +58,7 @@ class PhaseStarted(Event):
 @dataclass(frozen=True)
 class TimelineEnded(Event):
     kind: ClassVar[str] = "timeline_ended"
+    ring: ClassVar[str | None] = "timeline"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,11 @@
 """The ledger: every typed event of a run, counters and latency histograms.
 
-Memory stays bounded: events live in two ring buffers, the newest `capacity` frequent
-events (per request or attempt) and the newest `rare_capacity` rare ones (phases, breaker
-transitions, fault changes), while counters and histograms aggregate the whole run.
+Memory stays bounded, by count and by bytes: events live in ring buffers (the newest
+`capacity` frequent events, one per request or attempt; the newest `rare_capacity` rare
+ones such as fault changes; and rings of their own for breaker transitions and phases, so
+no flood of anything else can push those out), free-text fields are cut to MAX_TEXT
+characters, and a page of events as JSON is cut at a byte budget. Counters and histograms
+aggregate the whole run.
 """
 
 from __future__ import annotations
@@ -10,14 +13,43 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import itertools
+import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from sim.events import Event
 from sim.latency import LatencyRecorder
 
 Labels = tuple[str, ...]
+Ring = deque[tuple[int, Event]]
+
+# A request id (or any other free-text field) longer than this is stored cut, with a
+# marker saying how long it was: an 8 KB X-Request-Id on every request must not turn the
+# ledger's 20,000 events into 160 MB.
+MAX_TEXT = 128
+
+
+def cut_text(value: str) -> str:
+    return value if len(value) <= MAX_TEXT else f"{value[:MAX_TEXT]}…[cut, {len(value)} chars]"
+
+
+def _text_fields(cls: type[Event]) -> tuple[str, ...]:
+    """The fields of an event class that may hold a string (annotations are strings)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if "str" in str(f.type))
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    """Events after `since` as JSON texts, up to a count and a byte budget.
+
+    `next_since`: the seq to ask from for the next page; `cut`: why the page stopped
+    early (`limit` or `bytes`) while more events match, or None when it holds them all."""
+
+    events: list[str]
+    next_since: int
+    cut: str | None
 
 
 def event_to_dict(seq: int, event: Event) -> dict[str, Any]:
@@ -38,12 +70,15 @@ def _plain(value: Any) -> Any:
 
 class Ledger:
     def __init__(self, clock: Callable[[], float], capacity: int = 20_000,
-                 rare_capacity: int = 20_000) -> None:
+                 rare_capacity: int = 20_000, own_capacity: int = 5_000) -> None:
         self._clock = clock
         self._t0 = clock()
         self._seq = itertools.count(1)
-        self._frequent: deque[tuple[int, Event]] = deque(maxlen=capacity)
-        self._rare: deque[tuple[int, Event]] = deque(maxlen=rare_capacity)
+        self._rings: dict[str, Ring] = {"frequent": deque(maxlen=capacity),
+                                        "rare": deque(maxlen=rare_capacity)}
+        self._own_capacity = own_capacity
+        self._ring_of: dict[type[Event], Ring] = {}
+        self._text_of: dict[type[Event], tuple[str, ...]] = {}
         self.last_seq = 0
         self.counters: Counter[tuple[str, Labels]] = Counter()
         self.histograms: dict[tuple[str, Labels], LatencyRecorder] = {}
@@ -59,9 +94,26 @@ class Ledger:
     def emit(self, event: Event) -> int:
         seq = next(self._seq)
         self.last_seq = seq
-        (self._frequent if event.frequent else self._rare).append((seq, event))
+        cls = type(event)
+        ring = self._ring_of.get(cls)
+        if ring is None:
+            ring = self._ring_of[cls] = self._ring_for(cls)
+            self._text_of[cls] = _text_fields(cls)
+        ring.append((seq, self._cut(event, self._text_of[cls])))
         self.counters[("events_total", (event.kind,))] += 1
         return seq
+
+    def _ring_for(self, cls: type[Event]) -> Ring:
+        name = cls.ring or ("frequent" if cls.frequent else "rare")
+        if name not in self._rings:
+            self._rings[name] = deque(maxlen=self._own_capacity)
+        return self._rings[name]
+
+    @staticmethod
+    def _cut(event: Event, text_fields: tuple[str, ...]) -> Event:
+        long: dict[str, Any] = {name: cut_text(value) for name in text_fields
+                if isinstance(value := getattr(event, name), str) and len(value) > MAX_TEXT}
+        return dataclasses.replace(event, **long) if long else event
 
     def count(self, metric: str, labels: Labels, n: int = 1) -> None:
         self.counters[(metric, labels)] += n
@@ -76,22 +128,42 @@ class Ledger:
     def events_since(self, since: int = 0, limit: int = 1000,
                      kinds: frozenset[str] | None = None) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
-        for seq, event in self.iter_events():
-            if seq <= since or (kinds and event.kind not in kinds):
-                continue
+        for seq, event in self._matching(since, kinds):
             out.append(event_to_dict(seq, event))
             if len(out) >= limit:
                 break
         return out
 
+    def events_page(self, since: int, limit: int, kinds: frozenset[str] | None,
+                    max_bytes: int) -> EventsPage:
+        """Like `events_since`, serialized, stopping before the page passes `max_bytes`
+        (it holds at least one event, which MAX_TEXT keeps small)."""
+        texts: list[str] = []
+        size, next_since = 0, since
+        for seq, event in self._matching(since, kinds):
+            if len(texts) >= limit:
+                return EventsPage(texts, next_since, "limit")
+            text = json.dumps(event_to_dict(seq, event))
+            size += len(text) + 1
+            if texts and size > max_bytes:
+                return EventsPage(texts, next_since, "bytes")
+            texts.append(text)
+            next_since = seq
+        return EventsPage(texts, next_since, None)
+
+    def _matching(self, since: int,
+                  kinds: frozenset[str] | None) -> Iterator[tuple[int, Event]]:
+        return ((seq, event) for seq, event in self.iter_events()
+                if seq > since and (not kinds or event.kind in kinds))
+
     def iter_events(self) -> Iterator[tuple[int, Event]]:
-        """Both rings merged in sequence order."""
-        return heapq.merge(self._frequent, self._rare, key=lambda item: item[0])
+        """Every ring merged in sequence order."""
+        return heapq.merge(*self._rings.values(), key=lambda item: item[0])
 
     @property
     def oldest_seq(self) -> int:
         """The oldest sequence number still held (older frequent events may be gone)."""
-        heads = [ring[0][0] for ring in (self._frequent, self._rare) if ring]
+        heads = [ring[0][0] for ring in self._rings.values() if ring]
         return min(heads) if heads else self.last_seq + 1
 
     def counter_values(self, metric: str) -> dict[Labels, int]:

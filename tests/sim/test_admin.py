@@ -26,7 +26,8 @@ async def test_bad_fault_bodies_are_400s_naming_the_field(
             payload = await response.json()
             assert response.status == 400, body
             assert payload["field"] == field
-    async with client.put(f"{admin}/faults/inventory", data=b"{not json") as response:
+    async with client.put(f"{admin}/faults/inventory", data=b"{not json",
+                          headers={"Content-Type": "application/json"}) as response:
         assert response.status == 400
         assert "not valid JSON" in (await response.json())["error"]
     async with client.put(f"{admin}/faults/teapot", json=[]) as response:
