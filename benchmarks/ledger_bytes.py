@@ -1,8 +1,11 @@
 """What long request ids cost the ledger: `sim serve`'s RSS before and after N BFF
 requests that each carry an 8,000-character X-Request-Id, and the size in bytes of one
-`/events?limit=10000` answer (docs/admin-api.md#ledger-events).
+`/events?limit=10000` answer (docs/admin-api.md#ledger-events). With `--fault`, every
+service injects 1 ms of latency, so each downstream call leaves a `fault_injected` event
+with its own copy of the id (the case that grew RSS by 160 MB).
 
 Usage: .venv/bin/python benchmarks/ledger_bytes.py [--requests 25000] [--concurrency 16]
+       [--fault]
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ import urllib.request
 from pathlib import Path
 
 import aiohttp
-from harness import sim_urls, start_sim, stop
+from harness import put_fault, sim_urls, start_sim, stop
+
+from sim import SERVICES
 
 LONG_ID = "r" * 8000  # under aiohttp's 8,190-byte header line limit
 
@@ -46,17 +51,21 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=25_000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--fault", action="store_true", help="1 ms latency on every service")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         server = start_sim(Path(tmp) / "ready.json")
         try:
             urls = sim_urls(Path(tmp) / "ready.json")
+            for service in SERVICES if options.fault else ():
+                put_fault(urls["admin"], service, [{"type": "latency", "delay": "1ms"}])
             before = rss_mb(urls["admin"])
             asyncio.run(load(f"{urls['bff']}/products/all", options.requests,
                              options.concurrency))
             after = rss_mb(urls["admin"])
             size = events_bytes(urls["admin"])
-            print(f"{options.requests} requests with {len(LONG_ID)}-char ids: RSS "
+            print(f"{options.requests} requests with {len(LONG_ID)}-char ids"
+                  f"{', 1 ms latency on each service' if options.fault else ''}: RSS "
                   f"{before:.0f} MB -> {after:.0f} MB; /events?limit=10000: {size / 1e6:.2f} MB")
         finally:
             stop(server)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import struct
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,13 +52,18 @@ class Decision:
         return ", ".join(i.header_value() for i in self.injections)
 
     def fingerprint(self) -> bytes:
-        """The decision at full precision, one line, for the digest."""
-        if self.terminal_injection is None and not self.delays:
-            return b"-\n"
-        parts = (f"{i.kind}:{i.delay!r}:{sorted(i.params.items())}" for i in self.injections)
-        return (";".join(parts) + "\n").encode()
+        """The decision at full precision, for the digest: each delay's kind and exact
+        float, then the terminal fault with its parameters. Cheap: it runs per request."""
+        line = b""
+        for injection in self.delays:
+            line += injection.kind.encode() + _DOUBLE.pack(injection.delay)
+        terminal = self.terminal_injection
+        if terminal is not None:
+            line += f"|{terminal.kind}:{terminal.delay!r}:{terminal.params!r}".encode()
+        return line + b"\n"
 
 
+_DOUBLE = struct.Struct("<d")
 NO_FAULT = Decision((), None, None)
 _NONE = "none"
 
@@ -67,19 +73,19 @@ class DecisionDigest:
 
     def __init__(self) -> None:
         self.count = 0
-        self._first = hashlib.sha256()
         self._all = hashlib.sha256()
+        self._first: Any = None  # the hash of all, frozen when it covers DIGEST_FIRST
 
     def add(self, decision: Decision) -> None:
-        line = decision.fingerprint()
+        self._all.update(decision.fingerprint())
         self.count += 1
-        self._all.update(line)
-        if self.count <= DIGEST_FIRST:
-            self._first.update(line)
+        if self.count == DIGEST_FIRST:
+            self._first = self._all.copy()
 
     def to_dict(self) -> dict[str, Any]:
+        first = self._first if self._first is not None else self._all
         return {"decisions": self.count, "first": min(self.count, DIGEST_FIRST),
-                "first_sha256": self._first.hexdigest()[:16],
+                "first_sha256": first.hexdigest()[:16],
                 "all_sha256": self._all.hexdigest()[:16]}
 
 
@@ -122,6 +128,10 @@ class DecisionStream:
         self.digest.add(decision)
         return decision
 
+    @property
+    def worth_reporting(self) -> bool:
+        return self.had_faults or self.digest.count > 0
+
     def to_dict(self) -> dict[str, Any]:
         return {"stream": self.name, "t": round(self.started, 4), **self.digest.to_dict()}
 
@@ -137,7 +147,8 @@ class FaultEngine:
         # X-Sim-Fault faults: a stream of their own, so a test that targets one call
         # does not shift the plan's decisions for every later request.
         self._header = DecisionStream(seed, service, HEADER_STREAM)
-        self._closed: deque[DecisionStream] = deque(maxlen=MAX_STREAMS)
+        # Finished streams as their digests only: their RNG and fail_first memory go.
+        self._closed: deque[dict[str, Any]] = deque(maxlen=MAX_STREAMS)
 
     @property
     def stream(self) -> str:
@@ -146,7 +157,8 @@ class FaultEngine:
     def enter(self, stream: str, faults: Sequence[Fault], started: float = 0.0) -> None:
         """`faults` come into force now, from `stream` (base, phase:<name>, admin,
         after): a fresh RNG and fail_first memory, so a re-armed phase replays."""
-        self._closed.append(self._stream)
+        if self._stream.worth_reporting:
+            self._closed.append(self._stream.to_dict())
         self._stream = DecisionStream(self.seed, self.service, stream, started, faults)
 
     def decide(self, faults: Sequence[Fault], request_key: Callable[[], str],
@@ -157,5 +169,5 @@ class FaultEngine:
 
     def digests(self) -> list[dict[str, Any]]:
         """Each stream that had faults in force or decided anything, oldest first."""
-        streams = (*self._closed, self._stream)
-        return [s.to_dict() for s in streams if s.had_faults or s.digest.count]
+        current = [self._stream.to_dict()] if self._stream.worth_reporting else []
+        return [*self._closed, *current]

@@ -14,6 +14,7 @@ import dataclasses
 import heapq
 import itertools
 import json
+import operator
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -35,9 +36,31 @@ def cut_text(value: str) -> str:
     return value if len(value) <= MAX_TEXT else f"{value[:MAX_TEXT]}…[cut, {len(value)} chars]"
 
 
+# The string fields that can carry text from outside the harness: a client's
+# X-Request-Id, a failure's detail. The others hold the harness's own short names.
+FREE_TEXT_FIELDS = ("request_id", "detail")
+
+
 def _text_fields(cls: type[Event]) -> tuple[str, ...]:
-    """The fields of an event class that may hold a string (annotations are strings)."""
-    return tuple(f.name for f in dataclasses.fields(cls) if "str" in str(f.type))
+    names = {f.name for f in dataclasses.fields(cls)}
+    return tuple(name for name in FREE_TEXT_FIELDS if name in names)
+
+
+def _longest_text(names: tuple[str, ...]) -> Callable[[Event], int]:
+    """The length of an event's longest free-text field: runs on every emit, so cheap."""
+    if not names:
+        return lambda event: 0
+    if len(names) == 1:
+        getter = operator.attrgetter(names[0])
+        return lambda event: len(getter(event))
+    getters = [operator.attrgetter(name) for name in names]
+    return lambda event: max(len(get(event)) for get in getters)
+
+
+def _cut(event: Event, text_fields: tuple[str, ...]) -> Event:
+    long: dict[str, Any] = {name: cut_text(getattr(event, name)) for name in text_fields
+                            if len(getattr(event, name)) > MAX_TEXT}
+    return dataclasses.replace(event, **long)
 
 
 @dataclass(frozen=True)
@@ -77,8 +100,9 @@ class Ledger:
         self._rings: dict[str, Ring] = {"frequent": deque(maxlen=capacity),
                                         "rare": deque(maxlen=rare_capacity)}
         self._own_capacity = own_capacity
-        self._ring_of: dict[type[Event], Ring] = {}
-        self._text_of: dict[type[Event], tuple[str, ...]] = {}
+        # Per event class: its ring and the fields that may hold long text.
+        self._placement: dict[type[Event], tuple[Ring, tuple[str, ...],
+                                                  Callable[[Event], int]]] = {}
         self.last_seq = 0
         self.counters: Counter[tuple[str, Labels]] = Counter()
         self.histograms: dict[tuple[str, Labels], LatencyRecorder] = {}
@@ -95,11 +119,15 @@ class Ledger:
         seq = next(self._seq)
         self.last_seq = seq
         cls = type(event)
-        ring = self._ring_of.get(cls)
-        if ring is None:
-            ring = self._ring_of[cls] = self._ring_for(cls)
-            self._text_of[cls] = _text_fields(cls)
-        ring.append((seq, self._cut(event, self._text_of[cls])))
+        placement = self._placement.get(cls)
+        if placement is None:
+            names = _text_fields(cls)
+            placement = self._placement[cls] = (self._ring_for(cls), names,
+                                                _longest_text(names))
+        ring, text_fields, longest = placement
+        if longest(event) > MAX_TEXT:
+            event = _cut(event, text_fields)
+        ring.append((seq, event))
         self.counters[("events_total", (event.kind,))] += 1
         return seq
 
@@ -108,12 +136,6 @@ class Ledger:
         if name not in self._rings:
             self._rings[name] = deque(maxlen=self._own_capacity)
         return self._rings[name]
-
-    @staticmethod
-    def _cut(event: Event, text_fields: tuple[str, ...]) -> Event:
-        long: dict[str, Any] = {name: cut_text(value) for name in text_fields
-                if isinstance(value := getattr(event, name), str) and len(value) > MAX_TEXT}
-        return dataclasses.replace(event, **long) if long else event
 
     def count(self, metric: str, labels: Labels, n: int = 1) -> None:
         self.counters[(metric, labels)] += n
