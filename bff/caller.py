@@ -15,8 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
-
 from bff.attempt import not_sent, send
 from bff.clock import Clock
 from bff.context import RequestContext, TimingEntry
@@ -44,6 +42,7 @@ from bff.policies.hedge import HedgeDelay
 from bff.policies.retry import BREAKER_OPEN, BULKHEAD_FULL, RetryPolicy
 from bff.policyset import DownstreamPolicy
 from bff.telemetry import Telemetry
+from bff.transport import Origin, Transport
 
 Decoder = Callable[[Any], Any]
 
@@ -68,12 +67,12 @@ class _Tries:
 
 class DownstreamCaller:
     def __init__(self, name: str, base_url: str, policy: DownstreamPolicy,
-                 session: aiohttp.ClientSession, telemetry: Telemetry, clock: Clock,
+                 transport: Transport, telemetry: Telemetry, clock: Clock,
                  decode: Decoder, rng: random.Random) -> None:
         self.name = name
-        self.base_url = base_url.rstrip("/")
+        self.origin = Origin.parse(base_url)
         self.policy = policy
-        self.session = session
+        self.transport = transport
         self.telemetry = telemetry
         self.clock = clock
         self.decode = decode

@@ -4,13 +4,16 @@ attempt (breaker, counters, events) from what this returns or raises."""
 
 from __future__ import annotations
 
-import json
-import math
 from typing import TYPE_CHECKING, Any
 
-import aiohttp
-
-from bff.errors import AttemptTimedOut, AttemptUnreachable, BadAnswer
+from bff.errors import (
+    AttemptTimedOut,
+    AttemptUnreachable,
+    BadAnswer,
+    MalformedJson,
+    TransportError,
+    TransportTimeout,
+)
 from bff.policies.retry import CONNECTION_ERROR, MALFORMED, Outcome
 
 if TYPE_CHECKING:
@@ -36,23 +39,17 @@ async def exchange(caller: DownstreamCaller, path: str, ctx: RequestContext, whi
     headers = {REQUEST_ID_HEADER: ctx.request_id}
     started = caller.clock()
     try:
-        # aiohttp's own total timeout covers connect, headers and body in one timer.
-        # No ceil_threshold: by default aiohttp rounds a timer over 5 s up to the next
-        # whole second, so a long attempt would overrun its stage by up to 1 s.
-        async with caller.session.get(caller.base_url + path, headers=headers,
-                                      timeout=aiohttp.ClientTimeout(
-                                          total=seconds, ceil_threshold=math.inf)
-                                      ) as response:
-            body = await response.read()
-            status = response.status
-            retry_after = _retry_after(response.headers.get("Retry-After"))
-    except TimeoutError:
+        # The transport's one timer covers connect, waiting for a connection, headers and
+        # body; it drops the connection when it fires.
+        response = await caller.transport.get(caller.origin, path, headers, seconds)
+    except TransportTimeout:
         raise AttemptTimedOut(which, caller.clock() - started) from None
-    except aiohttp.ClientError as exc:
+    except TransportError as exc:  # connect failed, reset, malformed HTTP
         raise AttemptUnreachable(CONNECTION_ERROR, type(exc).__name__) from None
-    if status >= 400:
-        raise BadAnswer(Outcome.http(status), retry_after=retry_after)
+    if response.status >= 400:
+        raise BadAnswer(Outcome.http(response.status),
+                        retry_after=_retry_after(response.headers.get("retry-after")))
     try:
-        return caller.decode(json.loads(body))
-    except (ValueError, TypeError, KeyError) as exc:
+        return caller.decode(response.json())
+    except (MalformedJson, ValueError, TypeError, KeyError) as exc:
         raise BadAnswer(MALFORMED, type(exc).__name__) from None

@@ -1,0 +1,68 @@
+"""What goes over the wire: where to (Origin), the request bytes, and the Response."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from bff.errors import MalformedJson
+from sim.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Origin:
+    """One downstream's scheme-less address; parsed once, not per request."""
+
+    host: str
+    port: int
+
+    @classmethod
+    def parse(cls, url: str) -> Origin:
+        parts = urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ConfigError("url", f"expected http://HOST[:PORT], got {url!r} "
+                                     "(the BFF's client speaks plain HTTP/1.1)")
+        try:
+            port = parts.port or 80
+        except ValueError:
+            raise ConfigError("url", f"bad port in {url!r}") from None
+        return cls(parts.hostname, port)
+
+    @property
+    def authority(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self.port}"
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A complete answer. `headers` has lower-case names; repeated ones joined by ", "."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            raise MalformedJson(f"status {self.status}: {exc}") from None
+
+
+def _checked(text: str) -> str:
+    # The request id is passed on from the caller's header: no header injection through it.
+    if "\r" in text or "\n" in text:
+        raise ValueError(f"line break in an HTTP request field: {text!r}")
+    return text
+
+
+def encode_get(origin: Origin, path: str, headers: Mapping[str, str] | None) -> bytes:
+    lines = [f"GET {_checked(path) or '/'} HTTP/1.1\r\nHost: {origin.authority}\r\n"]
+    if headers:
+        lines.extend(f"{_checked(name)}: {_checked(value)}\r\n"
+                     for name, value in headers.items())
+    lines.append("\r\n")
+    return "".join(lines).encode("latin-1")
