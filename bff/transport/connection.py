@@ -7,6 +7,7 @@ The connection never times anything itself: the client's one timer per request c
 from __future__ import annotations
 
 import asyncio
+import typing
 from typing import TYPE_CHECKING
 
 import httptools
@@ -36,7 +37,8 @@ class Connection(asyncio.Protocol):
     def _reset_message(self) -> None:
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
-        self._head_bytes = 0
+        self._head_bytes = 0  # bytes received before the headers completed
+        self._header_bytes = 0  # names and values, counted as the parser finds them
         self._body_bytes = 0
         self._headers_done = False
         self._delimited = False  # Content-Length or chunked; otherwise the body ends at EOF
@@ -76,10 +78,10 @@ class Connection(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, but have its methods.
+        self.transport = typing.cast(asyncio.Transport, transport)
         if self.closed:  # aborted while connecting (client closed): let go at once
-            transport.abort()
+            self.transport.abort()
 
     def data_received(self, data: bytes) -> None:
         if self._waiter is None:  # bytes nobody asked for: the stream is out of step
@@ -125,6 +127,9 @@ class Connection(asyncio.Protocol):
         lowered = name.lower()
         if lowered in (b"content-length", b"transfer-encoding"):
             self._delimited = True
+        self._header_bytes += len(name) + len(value)
+        if self._header_bytes > self.pool.limits.max_header_bytes:
+            raise _Refused(f"response headers over {self.pool.limits.max_header_bytes} bytes")
         self._headers.append((lowered, value))
 
     def on_headers_complete(self) -> None:
