@@ -15,12 +15,11 @@ from tests.bff.transport.wire import ScriptedServer, answer, scripted
 PATH = "/products/1/inventory"
 
 
-def connections_seen(port: int) -> set[int]:
-    """Client ports of every TCP connection to `port` that the kernel still knows of:
-    open ones, and closed ones for the minute their TIME_WAIT lasts."""
+def open_connections(port: int) -> set[int]:
+    """Client ports of the established TCP connections to `port`, as the kernel sees them."""
     ports = set()
     for conn in psutil.net_connections(kind="tcp"):
-        if conn.laddr and conn.raddr and conn.status != psutil.CONN_LISTEN:
+        if conn.raddr and conn.status == psutil.CONN_ESTABLISHED:
             if conn.laddr.port == port:
                 ports.add(conn.raddr.port)
             elif conn.raddr.port == port:
@@ -31,25 +30,34 @@ def connections_seen(port: int) -> set[int]:
 async def test_sequential_calls_share_one_kept_alive_connection(
         sim_host: SimHost, transport: Transport) -> None:
     origin = Origin.parse(sim_host.urls["inventory"])
-    before = connections_seen(origin.port)
+    seen: list[set[int]] = []
     for _ in range(20):
         assert (await transport.get(origin, PATH, None, 2.0)).status == 200
-    assert len(connections_seen(origin.port) - before) == 1
+        seen.append(open_connections(origin.port))
+    assert len(seen[0]) == 1
+    assert all(ports == seen[0] for ports in seen)
 
 
-async def test_cancelled_mid_body_the_connection_is_dropped_not_reused(
+def abandoned(host: SimHost) -> float:
+    return host.ledger.counters.get(("sim_requests_total", ("inventory", "abandoned")), 0)
+
+
+async def test_cancelled_mid_body_the_connection_is_dropped_at_once(
         sim_host: SimHost, transport: Transport) -> None:
     origin = Origin.parse(sim_host.urls["inventory"])
-    before = connections_seen(origin.port)
-    call = asyncio.ensure_future(transport.get(origin, PATH, {"X-Sim-Fault": "slow_body=2s"},
+    call = asyncio.ensure_future(transport.get(origin, PATH, {"X-Sim-Fault": "slow_body=3s"},
                                                5.0))
     await asyncio.sleep(0.4)  # headers and part of the body are in
     call.cancel()
     with pytest.raises(asyncio.CancelledError):
         await call
+    for _ in range(50):  # well before the body's 3 s are up, the simulator sees us leave
+        if abandoned(sim_host):
+            break
+        await asyncio.sleep(0.02)
+    assert abandoned(sim_host) == 1
     response = await transport.get(origin, PATH, None, 2.0)
     assert response.status == 200 and "inventory" in response.json()
-    assert len(connections_seen(origin.port) - before) == 2
 
 
 async def slow_answers(server: ScriptedServer, reader: asyncio.StreamReader,
@@ -72,6 +80,30 @@ async def never_answer(server: ScriptedServer, reader: asyncio.StreamReader,
                        writer: asyncio.StreamWriter) -> None:
     while await server.read_request(reader):
         pass
+
+
+async def half_a_body(server: ScriptedServer, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter) -> None:
+    while await server.read_request(reader):
+        if server.connections == 1:
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{\"a\":")
+        else:
+            writer.write(answer())
+
+
+async def test_a_cancelled_call_never_gives_its_connection_back() -> None:
+    async with scripted(half_a_body) as (server, origin), Transport() as transport:
+        call = asyncio.ensure_future(transport.get(origin, "/", None, 5.0))
+        await asyncio.sleep(0.1)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        assert (await transport.get(origin, "/", None, 2.0)).json() == {}
+        for _ in range(50):
+            if server.open == 1:
+                break
+            await asyncio.sleep(0.01)
+        assert server.connections == 2 and server.open == 1  # the first one was closed
 
 
 async def test_waiting_for_a_pooled_connection_counts_against_the_timeout() -> None:
