@@ -1,7 +1,7 @@
 """Soak: `sim serve` (four services + BFF, `resilient`) under 100 BFF requests/s with mixed
 faults for a while; samples the process's RSS, open file descriptors and asyncio tasks from
 `GET /state`, then checks that descriptors and tasks come back to their idle level once the
-load stops (keep-alive connections close after aiohttp's 15 s idle timeout).
+load stops (the BFF closes keep-alive connections idle for 15 s).
 
 Targets: RSS <= 150 MB, <= 10% growth from minute 1 to the end (runs of at least 3
 minutes; a shorter run fills the ledger's bounded event rings during its first seconds, so

@@ -30,6 +30,7 @@ class Connection(asyncio.Protocol):
         self.closed = False
         self.reusable = True
         self.answered = 0  # complete responses so far: 0 means a fresh connection
+        self.idle_since = 0.0  # loop time it last went back into the pool
         self._parser = httptools.HttpResponseParser(self)
         self._waiter: asyncio.Future[Response] | None = None  # the exchange in flight
         self._reset_message()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +32,7 @@ class Origin:
             raise ConfigError("url", f"bad port in {url!r}") from None
         return cls(parts.hostname, port)
 
-    @property
+    @cached_property  # per request otherwise; cached_property works on a frozen dataclass
     def authority(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"

@@ -18,11 +18,14 @@ class Limits:
     per_host: int | None = 256  # open connections per downstream; None: no cap
     max_header_bytes: int = 64 * 1024  # status line and headers of one answer
     max_body_bytes: int = 16 * 1024 * 1024
+    idle_timeout: float = 15.0  # seconds an unused kept-alive connection stays open
 
     def __post_init__(self) -> None:
         for name in ("max_header_bytes", "max_body_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if not self.idle_timeout > 0:
+            raise ValueError("idle_timeout must be over 0 seconds")
         if self.per_host is not None and self.per_host < 1:
             raise ValueError("per_host must be at least 1, or None for no cap")
 
@@ -31,9 +34,10 @@ class HostPool:
     def __init__(self, origin: Origin, limits: Limits) -> None:
         self.origin = origin
         self.limits = limits
-        self.idle: list[Connection] = []
+        self.idle: list[Connection] = []  # oldest first; reuse takes the newest
         self.open: set[Connection] = set()  # every connection, opening, busy or idle
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+        self._sweep: asyncio.TimerHandle | None = None
 
     async def acquire(self) -> Connection:
         while True:
@@ -74,8 +78,25 @@ class HostPool:
 
     def release(self, connection: Connection) -> None:
         """A connection that finished an answer cleanly and may be reused."""
+        loop = asyncio.get_running_loop()
+        connection.idle_since = loop.time()
         self.idle.append(connection)
+        if self._sweep is None:
+            self._sweep = loop.call_at(connection.idle_since + self.limits.idle_timeout,
+                                       self._close_expired)
         self._wake()
+
+    def _close_expired(self) -> None:
+        """Close connections idle past the timeout, then sleep until the next expiry: one
+        timer per pool, not one per connection."""
+        self._sweep = None
+        loop = asyncio.get_running_loop()
+        expired_before = loop.time() - self.limits.idle_timeout
+        while self.idle and self.idle[0].idle_since <= expired_before:
+            self.idle.pop(0).close_idle()
+        if self.idle:
+            self._sweep = loop.call_at(self.idle[0].idle_since + self.limits.idle_timeout,
+                                       self._close_expired)
 
     def forget(self, connection: Connection) -> None:
         """A connection that closed: it frees a place under the cap."""
@@ -93,6 +114,9 @@ class HostPool:
 
     async def close(self) -> None:
         """Close every connection, busy ones too (their callers get ConnectionReset)."""
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
         for connection in list(self.open):
             connection.shut()
         # Each socket is let go of on the loop's next turn: no unclosed-transport warnings.

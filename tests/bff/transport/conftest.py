@@ -11,11 +11,12 @@ import pytest
 from bff.transport import Limits, Transport
 from sim.aio import loop_factory
 
+LoopFactory = Callable[[], asyncio.AbstractEventLoop]
 
-def pytest_asyncio_loop_factories(
-        config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
-    factories: dict[str, Callable[[], asyncio.AbstractEventLoop]] = {
-        "asyncio": asyncio.new_event_loop}
+
+def pytest_asyncio_loop_factories(config: pytest.Config,
+                                  item: pytest.Item) -> Mapping[str, LoopFactory]:
+    factories: dict[str, LoopFactory] = {"asyncio": asyncio.new_event_loop}
     uvloop = loop_factory()
     if uvloop is not None:
         factories["uvloop"] = uvloop

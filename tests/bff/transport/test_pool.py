@@ -184,3 +184,17 @@ async def test_an_idle_connection_the_server_closed_is_not_used() -> None:
         await asyncio.sleep(0.05)
         assert (await transport.get(origin, "/", None, 2.0)).status == 200
     assert server.connections == 2 and server.requests == 2
+
+
+async def test_a_connection_idle_past_the_idle_timeout_is_closed() -> None:
+    async with scripted(slow_answers) as (server, origin), \
+            Transport(Limits(idle_timeout=0.2)) as transport:
+        assert (await transport.get(origin, "/", None, 2.0)).status == 200
+        assert server.open == 1
+        for _ in range(100):
+            if server.open == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert server.open == 0  # closed by the client, without a request to notice it
+        assert (await transport.get(origin, "/", None, 2.0)).status == 200
+    assert server.connections == 2
