@@ -47,6 +47,11 @@ class Connection(asyncio.Protocol):
 
     # -- driven by the client ---------------------------------------------------------
 
+    @property
+    def usable(self) -> bool:
+        return not self.closed and self.transport is not None and \
+            not self.transport.is_closing()
+
     def send(self, request: bytes, waiter: asyncio.Future[Response]) -> None:
         assert self.transport is not None and self._waiter is None
         self._reset_message()

@@ -43,8 +43,9 @@ class HostPool:
         while True:
             while self.idle:
                 connection = self.idle.pop()
-                if not connection.closed:
+                if connection.usable:
                     return connection
+                connection.close_idle()  # the server's close is being processed
             cap = self.limits.per_host
             if cap is None or len(self.open) < cap:
                 return await self._connect()
