@@ -22,10 +22,12 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 CALLS_PER_BFF_REQUEST = 13  # product list + 10 inventory calls + favorites + cart
 
 
-def start_sim(ready: Path, bff: bool = True, timeout: float = 30) -> subprocess.Popen[str]:
-    """`sim serve` on free ports; returns once it wrote its ready file."""
+def start_sim(ready: Path, bff: bool = True, timeout: float = 30,
+              command: tuple[str, ...] = (SIM,)) -> subprocess.Popen[str]:
+    """`sim serve` on free ports; returns once it wrote its ready file. `command` runs
+    another build of it (e.g. `python OLD/cli.py` for an earlier commit's simulator)."""
     ready.unlink(missing_ok=True)  # a file left by an earlier process is not a sign of life
-    args = [SIM, "serve", "--ready-file", str(ready)] + ([] if bff else ["--no-bff"])
+    args = [*command, "serve", "--ready-file", str(ready)] + ([] if bff else ["--no-bff"])
     for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
         args += [f"--{name}-port", "0"]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, text=True)

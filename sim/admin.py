@@ -35,17 +35,47 @@ def _service(request: web.Request) -> str:
     return service
 
 
+def _port_state(host: SimHost, name: str) -> str:
+    return host.ports.state(name) if name in SERVICES else (
+        "open" if host.listeners[name].listening else "closed")
+
+
 async def health(request: web.Request) -> web.Response:
     host = request.app[HOST]
-    return web.json_response({
-        "status": "ok",
-        "listeners": {name: {"url": listener.url, "listening": listener.listening}
-                      for name, listener in host.listeners.items()},
-    })
+    states = {name: _port_state(host, name) for name in host.listeners}
+    listeners: dict[str, Any] = {
+        name: {"url": listener.url, "listening": listener.listening, "state": states[name]}
+        for name, listener in host.listeners.items()}
+    for name, problem in host.ports.problems.items():
+        listeners[name]["error"] = problem
+    # degraded: a port that should be open is not (taken by another process; rebinding)
+    status = "degraded" if "rebinding" in states.values() else "ok"
+    return web.json_response({"status": status, "listeners": listeners})
+
+
+def _faults_view(host: SimHost) -> dict[str, Any]:
+    """The faults in force per service, and `"port": "rebinding"` where the faults say the
+    port should be open but another process holds it (/health has the reason)."""
+    snapshot = host.control.snapshot()
+    for service in host.ports.problems:
+        if host.ports.state(service) == "rebinding":
+            snapshot[service]["port"] = "rebinding"
+    return snapshot
+
+
+def _faults_answer(host: SimHost, service: str) -> web.Response:
+    view = {service: _faults_view(host)[service]}
+    problem = host.ports.problems.get(service)
+    if problem is None or host.ports.state(service) != "rebinding":
+        return web.json_response(view)
+    # The faults changed as asked, but the port could not be reopened: say so (503),
+    # while it is retried in the background (/health shows when it is back).
+    return _error(503, f"{problem}; retrying in the background", service=service,
+                  port="rebinding", **view)
 
 
 async def get_faults(request: web.Request) -> web.Response:
-    return web.json_response(request.app[HOST].control.snapshot())
+    return web.json_response(_faults_view(request.app[HOST]))
 
 
 async def put_faults(request: web.Request) -> web.Response:
@@ -64,7 +94,7 @@ async def put_faults(request: web.Request) -> web.Response:
         return _error(400, exc.one_line(), field=exc.field)
     host.control.set_override(service, faults)
     await host.sync_ports()
-    return web.json_response({service: host.control.snapshot()[service]})
+    return _faults_answer(host, service)
 
 
 async def delete_faults(request: web.Request) -> web.Response:
@@ -72,7 +102,7 @@ async def delete_faults(request: web.Request) -> web.Response:
     service = _service(request)
     host.control.clear_override(service)
     await host.sync_ports()
-    return web.json_response({service: host.control.snapshot()[service]})
+    return _faults_answer(host, service)
 
 
 async def start_timeline(request: web.Request) -> web.Response:

@@ -18,14 +18,15 @@ from sim import DEFAULT_PORTS, SERVICES
 from sim.admin import create_admin_app
 from sim.control import FaultControl
 from sim.errors import ConfigError
-from sim.events import PortStateChanged
 from sim.ledger import Ledger
-from sim.listener import Listener
+from sim.listener import Listener, Port
 from sim.metrics import Gauges
 from sim.plan import FaultPlan
+from sim.ports import PortKeeper
 from sim.services import inventory, products, user_items
 from sim.services.db import Catalogue, create_databases
-from sim.services.runtime import ServiceRuntime
+from sim.services.runtime import Route, ServiceRuntime
+from sim.services.server import ServiceListener
 
 
 def is_loopback(host: str) -> bool:
@@ -78,14 +79,14 @@ class SimHost:
 
     def __init__(self, config: HostConfig) -> None:
         self.config = config
-        self.listeners: dict[str, Listener] = {}
+        self.listeners: dict[str, Port] = {}
         self.state_sections: dict[str, Callable[[], Any]] = {}
         self.gauge_providers: list[Callable[[], Gauges]] = []
-        self._sync_lock = asyncio.Lock()
         self._tasks: set[asyncio.Task[None]] = set()
         self._own_data_dir: Path | None = None
         self._ledger: Ledger | None = None
         self._control: FaultControl | None = None
+        self._ports: PortKeeper | None = None
 
     @property
     def ledger(self) -> Ledger:
@@ -96,6 +97,11 @@ class SimHost:
     def control(self) -> FaultControl:
         assert self._control is not None, "host not started"
         return self._control
+
+    @property
+    def ports(self) -> PortKeeper:
+        assert self._ports is not None, "host not started"
+        return self._ports
 
     @property
     def urls(self) -> dict[str, str]:
@@ -124,18 +130,13 @@ class SimHost:
         catalogue = Catalogue.generate(config.seed, config.products, config.users)
         self.catalogue = catalogue
         paths = await create_databases(data_dir, catalogue)
+        self._ports = PortKeeper(self.listeners, self.control, self.ledger)
         try:
-            for service in SERVICES:
-                if service not in config.only:
-                    continue
-                runtime = ServiceRuntime(service, self.control, self.ledger)
-                if service == "inventory":
-                    app = inventory.create_app(runtime, config.seed)
-                elif service == "products":
-                    app = products.create_app(runtime, paths["products"])
-                else:
-                    app = user_items.create_app(runtime, paths[service])
-                await self.add_listener(service, app, config.host, config.port(service))
+            wanted = [service for service in SERVICES if service in config.only]
+            routes = await asyncio.gather(*(self._load_route(s, paths) for s in wanted))
+            for service, route in zip(wanted, routes, strict=True):
+                runtime = ServiceRuntime(service, self.control, self.ledger, route)
+                await self._start(ServiceListener(runtime, config.host, config.port(service)))
             if config.admin:
                 await self.add_listener("admin", create_admin_app(self), config.admin_host,
                                         config.port("admin"))
@@ -147,11 +148,22 @@ class SimHost:
         if config.arm:
             self.control.arm()
 
+    async def _load_route(self, service: str, paths: Mapping[str, Path]) -> Route:
+        """A service's data, read from its SQLite file into memory."""
+        if service == "inventory":
+            return inventory.route(self.config.seed)
+        if service == "products":
+            return await products.load(paths["products"])
+        return await user_items.load(service, paths[service])
+
+    async def _start(self, listener: Port) -> None:
+        self.listeners[listener.name] = listener
+        await listener.start()
+
     async def add_listener(self, name: str, app: web.Application, host: str,
                            port: int) -> Listener:
         listener = Listener(name, app, host, port)
-        self.listeners[name] = listener
-        await listener.start()
+        await self._start(listener)
         return listener
 
     def _schedule_port_sync(self) -> None:
@@ -161,25 +173,15 @@ class SimHost:
 
     async def sync_ports(self) -> None:
         """Close the port of every service under a `down` fault; reopen the others."""
-        async with self._sync_lock:
-            for service in SERVICES:
-                listener = self.listeners.get(service)
-                if listener is None:
-                    continue
-                down = self.control.is_down(service)
-                if down and listener.listening:
-                    await listener.close_port()
-                elif not down and not listener.listening:
-                    await listener.open()
-                else:
-                    continue
-                self.ledger.emit(PortStateChanged(self.ledger.now(), service, not down))
+        await self.ports.sync()
 
     async def stop(self) -> None:
         if self._control is not None:
             self._control.cancel()
         for task in list(self._tasks):
             task.cancel()
+        if self._ports is not None:
+            self._ports.stop()
         # Stop in reverse: the BFF and admin before the services they call.
         for listener in reversed(list(self.listeners.values())):
             await listener.stop()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 from sim.host import HostConfig, SimHost
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-async def wait_for_signal() -> str:
-    """Block until SIGINT or SIGTERM; returns the signal's name."""
+
+@contextlib.contextmanager
+def stop_signals() -> Iterator[asyncio.Future[str]]:
+    """A future that gets the name of the first SIGINT or SIGTERM while inside."""
     loop = asyncio.get_running_loop()
     received: asyncio.Future[str] = loop.create_future()
 
@@ -20,23 +24,26 @@ async def wait_for_signal() -> str:
         if not received.done():
             received.set_result(sig.name)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in STOP_SIGNALS:
         loop.add_signal_handler(sig, on_signal, sig)
     try:
-        return await received
+        yield received
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)
 
 
 async def serve(config: HostConfig, on_ready: Callable[[SimHost], None],
                 ready_file: Path | None = None,
                 attach: Callable[[SimHost], Awaitable[object]] | None = None) -> str:
-    async with SimHost(config) as host:
-        if attach is not None:
-            await attach(host)
-        on_ready(host)
-        if ready_file is not None:
-            text = json.dumps({"urls": host.urls, "seed": host.seed})
-            await asyncio.to_thread(ready_file.write_text, text)
-        return await wait_for_signal()
+    # The handlers are in place before anyone can see the ready file: a signal sent the
+    # moment it appears stops the simulator cleanly instead of killing it.
+    with stop_signals() as received:
+        async with SimHost(config) as host:
+            if attach is not None:
+                await attach(host)
+            on_ready(host)
+            if ready_file is not None:
+                text = json.dumps({"urls": host.urls, "seed": host.seed})
+                await asyncio.to_thread(ready_file.write_text, text)
+            return await received

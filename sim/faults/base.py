@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from aiohttp import web
-
+from sim.faults.answers import Answer, Serve
 from sim.faults.spec import SpecReader
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
 INJECTED_HEADER = "X-Sim-Injected"
-# What was injected into a request, for responses that a fault prepares itself.
-INJECTED_KEY = web.RequestKey("sim_injected", str)
 
 
 @dataclass(frozen=True)
@@ -60,11 +55,10 @@ class Fault:
     def sample(self, rng: random.Random) -> Injection:
         return Injection(self.kind)
 
-    async def respond(
-        self, request: web.Request, injection: Injection, handler: Handler
-    ) -> web.StreamResponse:
-        """Produce (or refuse to produce) the response; terminal faults override this."""
-        return await handler(request)
+    def answer(self, injection: Injection, serve: Serve) -> Answer:
+        """What the caller gets; `serve()` is the service's own reply. Terminal faults
+        override this; it must not block (waiting is an Answer, carried out elsewhere)."""
+        return serve()
 
     def _spec(self, **fields: Any) -> dict[str, Any]:
         spec: dict[str, Any] = {"type": self.kind}

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from aiohttp import web
-
 from sim.errors import ConfigError
-from sim.faults.base import Fault, Handler, Injection
+from sim.faults.answers import Answer, Serve, json_reply
+from sim.faults.base import Fault, Injection
 from sim.faults.spec import SpecReader
 
 
@@ -37,13 +36,10 @@ class Error(Fault):
     def sample(self, rng: object) -> Injection:
         return Injection(self.kind, params={"status": self.status})
 
-    async def respond(
-        self, request: web.Request, injection: Injection, handler: Handler
-    ) -> web.StreamResponse:
-        headers = {}
+    def answer(self, injection: Injection, serve: Serve) -> Answer:
+        headers: tuple[tuple[str, str], ...] = ()
         if self.retry_after is not None:
             # Retry-After is whole seconds on the wire (RFC 9110); round up so it is honest.
-            headers["Retry-After"] = str(max(0, int(-(-self.retry_after // 1))))
-        return web.json_response(
-            {"error": f"injected fault: error {self.status}"}, status=self.status, headers=headers
-        )
+            headers = (("Retry-After", str(max(0, int(-(-self.retry_after // 1))))),)
+        return json_reply(self.status, {"error": f"injected fault: error {self.status}"},
+                          headers)

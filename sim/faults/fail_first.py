@@ -6,9 +6,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from aiohttp import web
-
-from sim.faults.base import Fault, Handler, Injection
+from sim.faults.answers import Answer, Serve, json_reply
+from sim.faults.base import Fault, Injection
 from sim.faults.spec import SpecReader
 
 # How many request keys a fail_first remembers; past it the least recently seen key is
@@ -56,11 +55,7 @@ class FailFirst(Fault):
     def to_spec(self) -> dict[str, Any]:
         return self._spec(attempts=self.attempts, status=self.status)
 
-    async def respond(
-        self, request: web.Request, injection: Injection, handler: Handler
-    ) -> web.StreamResponse:
-        return web.json_response(
-            {"error": f"injected fault: fail_first {injection.params.get('attempt')}"
-                      f"/{self.attempts}"},
-            status=self.status,
-        )
+    def answer(self, injection: Injection, serve: Serve) -> Answer:
+        return json_reply(self.status, {"error": f"injected fault: fail_first "
+                                                 f"{injection.params.get('attempt')}"
+                                                 f"/{self.attempts}"})

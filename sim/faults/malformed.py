@@ -5,22 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from aiohttp import web
-
-from sim.faults.base import Fault, Handler, Injection
+from sim.faults.answers import Answer, Reply, Serve
+from sim.faults.base import Fault, Injection
 
 
 @dataclass(frozen=True)
 class Malformed(Fault):
     kind: ClassVar[str] = "malformed"
 
-    async def respond(
-        self, request: web.Request, injection: Injection, handler: Handler
-    ) -> web.StreamResponse:
-        inner = await handler(request)
-        text = inner.text if isinstance(inner, web.Response) and inner.text else "{}"
+    def answer(self, injection: Injection, serve: Serve) -> Answer:
+        inner = serve()
+        if inner.status >= 400:  # a bad request stays what it is (a 400 is not mangled)
+            return inner
+        body = inner.body or b"{}"
         # Cut the real payload in half: looks like a truncated upstream, never parses.
-        return web.Response(
-            status=200, text=text[: max(1, len(text) // 2)] + "\x00",
-            content_type="application/json",
-        )
+        return Reply(200, body[: max(1, len(body) // 2)] + b"\x00")

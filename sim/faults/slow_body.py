@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from aiohttp import web
-
 from sim.durations import format_duration
-from sim.faults.base import INJECTED_HEADER, INJECTED_KEY, Fault, Handler, Injection
+from sim.faults.answers import Answer, Dribble, Serve
+from sim.faults.base import Fault, Injection
 from sim.faults.spec import SpecReader
 
 
@@ -33,22 +31,9 @@ class SlowBody(Fault):
     def sample(self, rng: object) -> Injection:
         return Injection(self.kind, params={"duration_ms": round(self.duration * 1000, 1)})
 
-    async def respond(
-        self, request: web.Request, injection: Injection, handler: Handler
-    ) -> web.StreamResponse:
-        inner = await handler(request)
-        body = inner.body if isinstance(inner, web.Response) else b""
-        payload = bytes(body) if isinstance(body, bytes | bytearray) else b""
-        stream = web.StreamResponse(status=inner.status, headers=inner.headers)
-        stream.headers[INJECTED_HEADER] = request.get(INJECTED_KEY, injection.kind)
-        stream.content_length = len(payload)
-        await stream.prepare(request)
-        pieces = max(1, min(self.chunks, len(payload)))
-        pause = self.duration / pieces
-        total = len(payload)
-        for index in range(pieces):
-            # The last byte leaves after the full duration, so a reader waits all of it.
-            await asyncio.sleep(pause)
-            await stream.write(payload[total * index // pieces:total * (index + 1) // pieces])
-        await stream.write_eof()
-        return stream
+    def answer(self, injection: Injection, serve: Serve) -> Answer:
+        inner = serve()
+        if inner.status >= 400:  # a bad request is answered at once, as before
+            return inner
+        # The last byte leaves after the full duration, so a reader waits all of it.
+        return Dribble(inner, self.duration, self.chunks)

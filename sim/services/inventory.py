@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import random
 
-from aiohttp import web
-
-from sim.services.runtime import ServiceRuntime, make_service_app, parse_id
-
-STOCK_RNG = web.AppKey("stock_rng", random.Random)
+from sim.faults.answers import Reply, json_reply
+from sim.services.runtime import Route, id_error, valid_id
 
 
-async def get_inventory(request: web.Request) -> web.Response:
-    parse_id(request)
-    return web.json_response({"inventory": request.app[STOCK_RNG].randint(0, 100)})
-
-
-def create_app(runtime: ServiceRuntime, seed: int) -> web.Application:
-    app = make_service_app(runtime)
+def route(seed: int) -> Route:
     # Its own stream: stock values do not shift when fault decisions change.
-    app[STOCK_RNG] = random.Random(f"{seed}:inventory:stock")
-    app.router.add_get("/products/{id}/inventory", get_inventory)
-    return app
+    stock = random.Random(f"{seed}:inventory:stock")
+    replies = [json_reply(200, {"inventory": value}) for value in range(101)]
+
+    def get_inventory(segment: str) -> Reply:
+        if valid_id(segment) is None:
+            return id_error("id", segment)
+        return replies[stock.randint(0, 100)]
+
+    return Route("/products/{id}/inventory", get_inventory)

@@ -5,40 +5,34 @@ The book's two services share one data model and differ only in table and route.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
-from aiohttp import web
 
-from sim.services.runtime import ServiceRuntime, make_service_app, parse_id
-
-DB = web.AppKey("user_items_db", aiosqlite.Connection)
-TABLE = web.AppKey("user_items_table", str)
+from sim.faults.answers import Reply, json_reply
+from sim.services.runtime import Route, id_error, valid_id
 
 ROUTES = {"favorites": ("user_favorite", "/users/{id}/favorites"),
           "cart": ("user_cart", "/users/{id}/cart")}
 
 
-async def list_user_items(request: web.Request) -> web.Response:
-    user_id = parse_id(request)
-    # The table name comes from ROUTES above, never from the request.
-    query = f"SELECT product_id FROM {request.app[TABLE]} WHERE user_id = ? ORDER BY product_id"
-    async with request.app[DB].execute(query, (user_id,)) as cursor:
-        rows = await cursor.fetchall()
-    return web.json_response([{"product_id": row[0]} for row in rows])
+async def load(service: str, db_path: Path) -> Route:
+    """Every user's rows as read from SQLite at start; unknown users get []."""
+    table, pattern = ROUTES[service]
+    async with aiosqlite.connect(db_path) as db:
+        # The table name comes from ROUTES above, never from a request.
+        rows = await db.execute_fetchall(
+            f"SELECT user_id, product_id FROM {table} ORDER BY user_id, product_id")
+    items: dict[int, list[dict[str, int]]] = {}
+    for user_id, product_id in rows:
+        items.setdefault(user_id, []).append({"product_id": product_id})
+    replies = {user_id: json_reply(200, products) for user_id, products in items.items()}
+    empty = json_reply(200, [])
 
+    def list_user_items(segment: str) -> Reply:
+        user_id = valid_id(segment)
+        if user_id is None:
+            return id_error("id", segment)
+        return replies.get(user_id, empty)
 
-def create_app(runtime: ServiceRuntime, db_path: Path) -> web.Application:
-    table, route = ROUTES[runtime.name]
-    app = make_service_app(runtime)
-    app[TABLE] = table
-
-    async def database(app: web.Application) -> AsyncIterator[None]:
-        async with aiosqlite.connect(db_path) as db:
-            app[DB] = db
-            yield
-
-    app.cleanup_ctx.append(database)
-    app.router.add_get(route, list_user_items)
-    return app
+    return Route(pattern, list_user_items)

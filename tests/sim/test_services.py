@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
+import aiosqlite
 
 from sim.host import SimHost
 from sim.services.db import BOOK_CART, BOOK_FAVORITES, Catalogue
@@ -67,3 +70,27 @@ def test_catalogue_is_reproducible_and_sized() -> None:
     assert len(first.products) == 50
     assert {user for user, _ in first.cart} <= set(range(1, 41))
     assert first != Catalogue.generate(seed=4, products=50, users=40)
+
+
+async def test_the_sqlite_files_hold_what_the_services_answer(
+        sim_host: SimHost, client: aiohttp.ClientSession, tmp_path: Path) -> None:
+    """SQLite stays the source of truth: the files are created and seeded at start, and the
+    answers (served from memory) are exactly their rows."""
+    data = tmp_path / "data"
+    async with aiosqlite.connect(data / "products.db") as db:
+        products = await db.execute_fetchall(
+            "SELECT product_id, product_name FROM product ORDER BY product_id")
+    status, body = await get_json(client, f"{sim_host.urls['products']}/products")
+    assert status == 200
+    assert body == [{"product_id": pid, "product_name": name} for pid, name in products]
+    for service, table in (("cart", "user_cart"), ("favorites", "user_favorite")):
+        async with aiosqlite.connect(data / f"{service}.db") as db:
+            rows = await db.execute_fetchall(
+                f"SELECT user_id, product_id FROM {table} ORDER BY user_id, product_id")
+        users = {user for user, _ in rows}
+        assert len(users) > 20  # generated users beyond the book's
+        for user in sorted(users)[:25]:
+            status, body = await get_json(client, f"{sim_host.urls[service]}/users/{user}/"
+                                                  f"{service}")
+            assert status == 200
+            assert body == [{"product_id": pid} for u, pid in rows if u == user], (service, user)
