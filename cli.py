@@ -165,14 +165,19 @@ def run(
     seed: Annotated[int | None, typer.Option(help="default: the scenario's seed",
                                              min=0, max=2**63 - 1)] = None,
     out: Annotated[Path | None, typer.Option(
-        help="output directory (default results/<time>-<scenario>-<policy>/)")] = None,
+        help="output directory (default: a new results/<time>-<scenario>-<policy>/)")
+                   ] = None,
     processes: Annotated[int, typer.Option(help="locust worker processes (0 = one)")] = 0,
     target: Annotated[str | None, typer.Option(
         help="an external BFF's base URL; the simulator serves only the downstreams")] = None,
     baseline: Annotated[str | None, typer.Option(
         help="a report.json (or run directory) to compare with, or last-pass")] = None,
+    force: Annotated[bool, typer.Option(help="replace a run already in --out")] = False,
 ) -> None:
     """Run a scenario: simulator + BFF here, locust as a subprocess, report.json at the end."""
+    from scenarios.interrupt import install
+
+    install()  # from the first moment: a signal is never lost (exit 130 or 143)
     from scenarios.command import RunRequest, run_command
     from scenarios.loader import load_scenario
     from sim.durations import parse_duration
@@ -194,7 +199,7 @@ def run(
             raise ConfigError("--processes", f"must be >= 0, got {processes}")
         names = tuple(p.strip() for p in policy.split(",")) if policy else ()
         request = RunRequest(chosen, names, tuple(set_ or ()), seed, out, processes, target,
-                             baseline)
+                             baseline, force=force)
         raise typer.Exit(run_command(request, console))
 
 
@@ -273,8 +278,12 @@ def smoke(
                                ] = False,
     out: Annotated[Path, typer.Option(help="output directory")] = Path("results/smoke"),
     duration: Annotated[str, typer.Option(help="length of each scenario")] = "15s",
+    force: Annotated[bool, typer.Option(help="replace the runs already in --out")] = False,
 ) -> None:
     """CI gate: the smoke-tagged scenarios, shortened; exit 1 on any breach."""
+    from scenarios.interrupt import install
+
+    install()  # from the first moment: a signal is never lost (exit 130 or 143)
     from scenarios.smoke import smoke_command
     from sim.durations import parse_duration
     from sim.errors import ConfigError
@@ -283,7 +292,8 @@ def smoke(
         if update_baseline and baseline is None:
             raise ConfigError("--update-baseline", "needs --baseline FILE to write")
         seconds = parse_duration(duration, "--duration")
-        raise typer.Exit(smoke_command(out, seconds, baseline, update_baseline, console))
+        raise typer.Exit(smoke_command(out, seconds, baseline, update_baseline, console,
+                                       force))
 
 
 @app.command()

@@ -68,12 +68,39 @@ async def list_runs(db: Path, scenario: str | None = None, limit: int = 20
 
 
 async def last_pass(db: Path, scenario: str, policy: str) -> Path | None:
+    """The newest passing, complete run of `scenario` under `policy` whose report.json is
+    still the one recorded: a run directory replaced since (`--force`) or deleted is
+    skipped, never compared with."""
     if not await asyncio.to_thread(db.exists):
         return None
     async with aiosqlite.connect(db) as conn:
         await conn.execute(_SCHEMA)
         async with conn.execute(
-                "SELECT report_path FROM runs WHERE scenario = ? AND policy = ? AND passed = 1"
-                " AND complete = 1 ORDER BY id DESC LIMIT 1", (scenario, policy)) as cursor:
-            row = await cursor.fetchone()
-    return Path(row[0]) if row else None
+                "SELECT report_path, started_at FROM runs WHERE scenario = ? AND policy = ?"
+                " AND passed = 1 AND complete = 1 ORDER BY id DESC", (scenario, policy)
+        ) as cursor:
+            rows = await cursor.fetchall()
+    for path, started_at in rows:
+        if await asyncio.to_thread(_still_recorded, Path(path), started_at):
+            return Path(path)
+    return None
+
+
+def _still_recorded(path: Path, started_at: str) -> bool:
+    from reports.files import read_report
+    from sim.errors import ConfigError
+
+    try:
+        report = read_report(path)
+    except ConfigError:
+        return False
+    environment = report.get("environment")
+    return (isinstance(environment, dict) and environment.get("started_at") == started_at
+            and report.get("complete") is True)
+
+
+async def mark_interrupted_run(db: Path, run_id: int) -> None:
+    """A recorded run that was interrupted before `sim` exited: never a last-pass."""
+    async with aiosqlite.connect(db) as conn:
+        await conn.execute("UPDATE runs SET complete = 0, passed = 0 WHERE id = ?", (run_id,))
+        await conn.commit()

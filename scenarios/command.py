@@ -1,12 +1,12 @@
-"""The bodies of `sim run` and `sim smoke`: resolve scenario and policy, run, write the
-files, record history, compare with a baseline, summarize. Returns the exit code."""
+"""The bodies of `sim run` and `sim smoke`: resolve scenario, policy and baseline (all
+before the load starts), run, write the files as one set, record history, summarize.
+Returns the exit code."""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
-import signal
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,21 @@ from bff.policyset import PolicySet, preset
 from reports.baseline import compare
 from reports.comparison import comparison_html, comparison_markdown, comparison_table
 from reports.files import read_report, write_text_atomic
-from reports.history import DEFAULT_DB, last_pass, record_run
+from reports.history import DEFAULT_DB, last_pass, mark_interrupted_run, record_run
 from reports.live import LiveSnapshot, live_view
-from reports.outputs import write_outputs
+from reports.outputs import mark_interrupted, write_outputs
 from reports.terminal import baseline_table, full_report
+from scenarios.interrupt import Interruption, install
 from scenarios.model import Scenario
+from scenarios.outdir import check_out_dir, claim, default_out
 from scenarios.run import FREE, RunOptions, run_scenario
 from sim import DEFAULT_PORTS
 from sim.errors import ConfigError
 
-EXIT_PASS, EXIT_BREACH, EXIT_INTERRUPTED = 0, 1, 130  # usage errors exit 2 in cli.py
+EXIT_PASS, EXIT_BREACH = 0, 1  # usage errors exit 2 in cli.py; signals 128 + signal
+NO_PASS_YET = {"checks": [], "passed": True,
+               "notes": ["no passing run of this scenario and policy in the history yet: "
+                         "nothing to compare"]}
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,16 @@ class RunRequest:
     target: str | None
     baseline: str | None = None  # a report.json (or run dir), or "last-pass"
     history: Path = DEFAULT_DB
+    force: bool = False  # replace runs already in --out
+
+
+@dataclass
+class Finished:
+    """One run whose report set is written (and recorded in the history unless it was
+    interrupted: `row` is then None)."""
+    out: Path
+    report: dict[str, Any]
+    row: int | None
 
 
 def resolve_policy(scenario: Scenario, name: str | None,
@@ -49,25 +64,6 @@ def resolve_policy(scenario: Scenario, name: str | None,
     base = scenario.policy() if name is None else preset(name)
     extra = dict(parse_assignment(text) for text in assignments)
     return build_policy_from(base, extra, "--set")
-
-
-def default_out(scenario: Scenario, policy: str | None) -> Path:
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return Path("results") / (f"{stamp}-{scenario.name}" + (f"-{policy}" if policy else ""))
-
-
-def check_out_dir(out: Path) -> Path:
-    if any(part == ".." for part in out.parts):
-        raise ConfigError("--out", f"{out} must not contain '..'")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ConfigError("--out", f"{out} is not a writable directory ({exc.strerror})"
-                          ) from None
-    return out
 
 
 def check_target(target: str | None) -> None:
@@ -78,79 +74,140 @@ def check_target(target: str | None) -> None:
 
 def load_baseline(spec: str, scenario: str, policy: str, history: Path
                   ) -> dict[str, Any] | None:
+    """Read before the load starts, so a typo costs a second, not the run. None: no
+    passing run in the history yet (last-pass)."""
+    from sim import aio
+
     if spec == "last-pass":
-        from sim import aio
-
         path = aio.run(last_pass(history, scenario, policy))
-        return None if path is None else read_report(path)
-    return read_report(Path(spec))
+        base = None if path is None else read_report(path)
+    else:
+        try:
+            base = read_report(Path(spec))
+        except ConfigError as exc:
+            raise ConfigError("--baseline", exc.one_line()) from None
+    if base is not None:
+        try:
+            compare(base, base)  # the shape the comparison needs, checked now
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError("--baseline", f"{spec} is not a report sim can compare with "
+                                            f"({type(exc).__name__}: {exc})") from None
+    return base
 
 
-async def _run_one(options: RunOptions, console: Console) -> tuple[dict[str, Any], bool]:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+def judge(base: dict[str, Any] | None, report: dict[str, Any]) -> None:
+    """The baseline verdict into `report`; whatever happens, the report keeps its own."""
+    if base is None:
+        report["baseline"] = NO_PASS_YET
+        return
     try:
-        with Live(console=console, auto_refresh=False, transient=True) as live:
-            def tick(snapshot: LiveSnapshot) -> None:
-                live.update(live_view(snapshot), refresh=True)
+        report["baseline"] = compare(base, report)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        report["baseline"] = {"checks": [], "passed": False,
+                              "notes": [f"the baseline could not be compared: {exc!r}"]}
+    report["passed"] = report["passed"] and report["baseline"]["passed"]
 
-            outcome = await run_scenario(options, tick, stop)
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-    return outcome.report, outcome.interrupted
+
+async def _run_one(options: RunOptions, console: Console, interruption: Interruption
+                   ) -> dict[str, Any]:
+    stop = asyncio.Event()
+    with interruption.waking(stop), \
+            Live(console=console, auto_refresh=False, transient=True) as live:
+        def tick(snapshot: LiveSnapshot) -> None:
+            live.update(live_view(snapshot), refresh=True)
+
+        outcome = await run_scenario(options, tick, stop)
+    return outcome.report
 
 
 def execute(scenario: Scenario, policy: PolicySet, out: Path, seed: int, request: RunRequest,
-            console: Console) -> tuple[dict[str, Any], bool]:
-    """One run: report.json and its renderings in `out`, history, baseline verdicts."""
+            console: Console, base: dict[str, Any] | None) -> Finished:
+    """One run: report.json and its renderings in `out`, history, baseline verdicts. A
+    signal at any point up to here marks the report interrupted."""
     from sim import aio
 
+    interruption = install()
     # An external BFF is configured for the book's ports; our own BFF can use free ones.
     ports = dict(DEFAULT_PORTS) if request.target else dict(FREE)
     options = RunOptions(scenario, policy, out, seed, request.processes, request.target, ports)
-    report, interrupted = aio.run(_run_one(options, console))
-    if request.baseline and not interrupted:
-        base = load_baseline(request.baseline, scenario.name, policy.name, request.history)
-        if base is None:
-            report["baseline"] = {"checks": [], "passed": True,
-                                  "notes": ["no passing run of this scenario and policy in "
-                                            "the history yet: nothing to compare"]}
-        else:
-            report["baseline"] = compare(base, report)
-            report["passed"] = report["passed"] and report["baseline"]["passed"]
+    report = aio.run(_run_one(options, console, interruption))
+    if interruption.interrupted:  # also when it came after the load, while reporting
+        mark_interrupted(report, interruption.name)
+    if request.baseline and not report["interrupted"]:
+        judge(base, report)
     write_outputs(out, report)
-    if not interrupted:
-        aio.run(record_run(request.history, report, str((out / "report.json").resolve())))
-    return report, interrupted
+    row = None
+    if not report["interrupted"]:
+        row = aio.run(record_run(request.history, report, str((out / "report.json").resolve())))
+    return Finished(out, report, row)
+
+
+def show(finished: Finished, console: Console) -> None:
+    console.print(full_report(finished.report))
+    if "baseline" in finished.report:
+        console.print(baseline_table(finished.report["baseline"]))
+    console.print(f"report: {finished.out / 'report.json'} (also report.html, report.md, "
+                  f"junit.xml, locust.html)", style="dim")
+
+
+def last_look(finished: list[Finished], history: Path, code: int, console: Console) -> int:
+    """The exit code, decided once: a signal that came after the last report set was
+    written still marks that set (and its history row) interrupted, so the files and the
+    exit code always agree. A signal after this look changes nothing."""
+    from sim import aio
+
+    interruption = install()
+    if not interruption.interrupted:
+        return code
+    if finished and not finished[-1].report["interrupted"]:
+        last = finished[-1]
+        mark_interrupted(last.report, interruption.name)
+        write_outputs(last.out, last.report)
+        if last.row is not None:
+            aio.run(mark_interrupted_run(history, last.row))
+    console.print(f"interrupted ({interruption.name})")
+    return interruption.exit_code
 
 
 def run_command(request: RunRequest, console: Console) -> int:
+    install()
     check_target(request.target)
     names: tuple[str | None, ...] = request.policies or (None,)
     policies = [resolve_policy(request.scenario, name, request.assignments) for name in names]
     seed = request.seed if request.seed is not None else request.scenario.seed
+    bases = {p.name: load_baseline(request.baseline, request.scenario.name, p.name,
+                                   request.history) for p in policies} \
+        if request.baseline else {}
     several = len(policies) > 1
-    root = request.out or default_out(request.scenario, None if several else policies[0].name)
-    reports, code = [], EXIT_PASS
-    for policy in policies:
-        out = check_out_dir(root / policy.name if several else root)
-        report, interrupted = execute(request.scenario, policy, out, seed, request, console)
-        console.print(full_report(report))
-        if "baseline" in report:
-            console.print(baseline_table(report["baseline"]))
-        console.print(f"report: {out / 'report.json'} (also report.html, report.md, "
-                      f"junit.xml, locust.html)", style="dim")
-        if interrupted:
-            return EXIT_INTERRUPTED
-        reports.append(report)
-        if not report["passed"]:
+    root = request.out or default_out(request.scenario.name,
+                                      None if several else policies[0].name)
+    dirs = [root / p.name for p in policies] if several else [root]
+    lock = claim(root, dirs, request.force)
+    try:
+        return _run_policies(request, policies, dirs, seed, bases, console)
+    finally:
+        os.close(lock)
+
+
+def _run_policies(request: RunRequest, policies: list[PolicySet], dirs: list[Path], seed: int,
+                  bases: dict[str, dict[str, Any] | None], console: Console) -> int:
+    finished: list[Finished] = []
+    code = EXIT_PASS
+    for policy, out in zip(policies, dirs, strict=True):
+        if install().interrupted:
+            break
+        done = execute(request.scenario, policy, check_out_dir(out), seed, request, console,
+                       bases.get(policy.name))
+        show(done, console)
+        finished.append(done)
+        if done.report["interrupted"]:
+            break
+        if not done.report["passed"]:
             code = EXIT_BREACH
-    if several:
+    if len(policies) > 1 and len(finished) == len(policies) and not install().interrupted:
+        reports, root = [done.report for done in finished], dirs[0].parent
         console.print(comparison_table(reports))
         write_text_atomic(root / "comparison.md", comparison_markdown(reports))
         write_text_atomic(root / "comparison.html", comparison_html(reports))
         console.print(f"comparison: {root / 'comparison.html'}", style="dim")
-    return code
+    return last_look(finished, request.history, code, console)

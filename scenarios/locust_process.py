@@ -1,7 +1,8 @@
 """Running locust as a subprocess (never imported here: it patches the process with gevent).
 
 Locust gets its own session, so a Ctrl-C in the terminal reaches only `sim`, which then
-stops locust (and its `--processes` workers) as a group and reaps them: no orphans.
+stops locust (and its `--processes` workers) as a group and reaps them: no orphans. If
+`sim` itself dies (kill -9), locust dies with it: see scenarios/locust_child.py.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scenarios.locust_child import LIFELINE_ENV, pdeathsig_setter
+
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+LOCUST = [sys.executable, "-m", "scenarios.locust_child"]  # locust, tied to this process
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,7 @@ class LocustFiles:
 
 
 def locust_command(files: LocustFiles, target: str, processes: int = 0) -> list[str]:
-    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless",
+    command = [*LOCUST, "-f", str(LOCUSTFILE), "--headless",
                "--host", target, "--csv", str(files.csv_prefix), "--html", str(files.html),
                "--only-summary", "--logfile", str(files.log), "--loglevel", "WARNING",
                "--exit-code-on-error", "0", "--stop-timeout", "2"]
@@ -73,7 +77,7 @@ def free_port() -> int:
 def locust_web_command(files: LocustFiles, target: str, web_port: int,
                        processes: int = 0, master_port: int = 5557) -> list[str]:
     """locust with its web UI on loopback and no autostart: the user presses Start."""
-    command = [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE),
+    command = [*LOCUST, "-f", str(LOCUSTFILE),
                "--web-host", "127.0.0.1", "--web-port", str(web_port), "--host", target,
                "--logfile", str(files.log), "--loglevel", "WARNING",
                "--exit-code-on-error", "0", "--stop-timeout", "2"]
@@ -105,6 +109,7 @@ class LocustProcess:
         self.web_port = web_port  # None: headless (`sim run`); a port: the web UI
         self.master_port = master_port
         self.process: asyncio.subprocess.Process | None = None
+        self._lifeline: int | None = None  # the pipe's write end; closed with this process
 
     async def start(self) -> None:
         text = json.dumps(self.spec)
@@ -117,10 +122,16 @@ class LocustProcess:
                    if self.web_port is None else
                    locust_web_command(self.files, self.target, self.web_port, self.processes,
                                       self.master_port))
-        self.process = await asyncio.create_subprocess_exec(
-            *command,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env,
-            start_new_session=True)
+        # The lifeline: locust holds the read end, only this process the write end.
+        read_end, self._lifeline = os.pipe()
+        env[LIFELINE_ENV] = str(read_end)
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                *command,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env,
+                start_new_session=True, pass_fds=(read_end,), preexec_fn=pdeathsig_setter())
+        finally:
+            os.close(read_end)
 
     async def wait(self) -> tuple[int, str]:
         assert self.process is not None and self.process.stderr is not None
@@ -150,3 +161,6 @@ class LocustProcess:
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
+        if self._lifeline is not None:
+            os.close(self._lifeline)
+            self._lifeline = None

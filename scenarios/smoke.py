@@ -4,24 +4,23 @@ junit.xml and summary for CI; exit 1 on any SLO or baseline breach."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from reports.baseline import compare
 from reports.files import write_json_atomic, write_text_atomic
+from reports.history import DEFAULT_DB
 from reports.junit import render_junit
 from reports.markdown import render_markdown
-from scenarios.command import (
-    EXIT_BREACH,
-    EXIT_INTERRUPTED,
-    EXIT_PASS,
-    RunRequest,
-    check_out_dir,
-    execute,
-)
+from scenarios.command import EXIT_BREACH, EXIT_PASS, Finished, RunRequest, execute, last_look
+from scenarios.interrupt import install
 from scenarios.loader import list_builtins
+from scenarios.model import Scenario
+from scenarios.outdir import check_out_dir, claim
 from sim.errors import ConfigError
 from sim.views import plain_row
 
@@ -37,46 +36,71 @@ def read_smoke_baseline(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise ConfigError("--baseline", f"not readable JSON ({exc})", source=str(path)
                           ) from None
-    if data.get("schema") != BASELINE_SCHEMA:
+    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         raise ConfigError("schema", f"not a smoke baseline ({BASELINE_SCHEMA})",
                           source=str(path))
+    try:
+        for report in data["reports"].values():
+            compare(report, report)  # the shape the comparison needs, checked now
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError("reports", f"not reports sim can compare with "
+                                     f"({type(exc).__name__}: {exc})", source=str(path)
+                          ) from None
     return data
 
 
 def smoke_command(out: Path, per_scenario: float, baseline: Path | None, update: bool,
-                  console: Console) -> int:
+                  console: Console, force: bool = False) -> int:
     scenarios = [s for s in list_builtins() if "smoke" in s.tags]
     if not scenarios:
         raise ConfigError("scenarios", "no built-in scenario is tagged smoke")
     stored = read_smoke_baseline(baseline) if baseline and not update else None
-    out = check_out_dir(out)
-    reports, code = [], EXIT_PASS
+    lock = claim(out, [out, *(out / s.name for s in scenarios)], force)
+    try:
+        return _smoke(out, scenarios, per_scenario, stored, baseline if update else None,
+                      console)
+    finally:
+        os.close(lock)
+
+
+def _smoke(out: Path, scenarios: list[Scenario], per_scenario: float,
+           stored: dict[str, Any] | None, update: Path | None, console: Console) -> int:
+    finished: list[Finished] = []
+    code = EXIT_PASS
     for scenario in scenarios:
+        if install().interrupted:
+            break
         shortened = scenario.with_duration(min(scenario.duration, per_scenario))
         run_dir = check_out_dir(out / scenario.name)
-        base_file = None
-        if stored is not None and scenario.name in stored["reports"]:
-            base_file = run_dir / "baseline.json"
-            write_json_atomic(base_file, stored["reports"][scenario.name])
+        base = None if stored is None else stored["reports"].get(scenario.name)
         request = RunRequest(shortened, (), (), None, run_dir, 0, None,
-                             str(base_file) if base_file else None)
-        report, interrupted = execute(shortened, shortened.policy(), run_dir, shortened.seed,
-                                      request, console)
+                             "smoke baseline" if base is not None else None)
+        done = execute(shortened, shortened.policy(), run_dir, shortened.seed, request,
+                       console, base)
+        report = done.report
+        finished.append(done)
         console.print(f"{scenario.name}: {'passed' if report['passed'] else 'FAILED'}",
                       style="green" if report["passed"] else "bold red")
-        if interrupted:
-            return EXIT_INTERRUPTED
-        reports.append(report)
+        if report["interrupted"]:
+            break
         if not report["passed"]:
             code = EXIT_BREACH
+    reports = [done.report for done in finished]
+    write_summary(out, reports)
+    console.print(smoke_table(reports))
+    if update is not None and len(reports) == len(scenarios) and not install().interrupted:
+        write_json_atomic(update, {"schema": BASELINE_SCHEMA,
+                                   "reports": {r["scenario"]["name"]: r for r in reports}})
+        console.print(f"baseline written: {update}")
+    result = last_look(finished, DEFAULT_DB, code, console)
+    if result != code:  # the last report was marked interrupted just now
+        write_summary(out, reports)
+    return result
+
+
+def write_summary(out: Path, reports: list[dict[str, Any]]) -> None:
     write_text_atomic(out / "junit.xml", render_junit(reports))
     write_text_atomic(out / "summary.md", "".join(render_markdown(r) for r in reports))
-    console.print(smoke_table(reports))
-    if update and baseline is not None:
-        write_json_atomic(baseline, {"schema": BASELINE_SCHEMA,
-                                     "reports": {r["scenario"]["name"]: r for r in reports}})
-        console.print(f"baseline written: {baseline}")
-    return code
 
 
 def smoke_table(reports: list[dict[str, Any]]) -> Table:

@@ -19,7 +19,8 @@ SHORT_OUTAGE = Path(__file__).parent / "scenarios_fixtures" / "short-outage.toml
 def locust_processes(marker: str) -> list[str]:
     out = subprocess.run(["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True,
                          check=True).stdout
-    return [line for line in out.splitlines() if "-m locust" in line and marker in line]
+    return [line for line in out.splitlines()
+            if "scenarios.locust_child" in line and marker in line]
 
 
 def test_a_short_run_writes_every_file_and_passes(tmp_path: Path) -> None:
