@@ -143,29 +143,38 @@ def test_a_last_pass_whose_report_is_gone_still_leaves_this_runs_report(
 # 11: signals at any moment, and the report files as one set
 
 def test_report_files_are_one_finished_set_readable_by_all(finished_run: Path) -> None:
+    names = ("report.json", "report.md", "report.html", "junit.xml")
+    for name in names:
+        assert stat.S_IMODE((finished_run / name).stat().st_mode) == 0o644, name
     manifest = json.loads((finished_run / "manifest.json").read_text())
     assert manifest["complete"] is True and manifest["interrupted"] is False
-    for name in ("report.json", "report.md", "report.html", "junit.xml"):
+    for name in names:
         data = (finished_run / name).read_bytes()
         assert manifest["files"][name]["sha256"] == hashlib.sha256(data).hexdigest()
-        assert stat.S_IMODE((finished_run / name).stat().st_mode) == 0o644, name
     assert not list(finished_run.glob(".*.tmp"))
 
 
 def interrupted_report(out: Path) -> dict[str, Any]:
     report: dict[str, Any] = json.loads((out / "report.json").read_text())
-    manifest = json.loads((out / "manifest.json").read_text())
     assert report["interrupted"] is True and report["complete"] is False
     assert report["passed"] is False
+    manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["interrupted"] is True
     return report
+
+
+def signal_when_locust_exits(process: subprocess.Popen[str], signum: int) -> None:
+    """The moment the issue found unguarded: the load is over (locust has exited) and
+    sim is tearing down and building the report."""
+    locust = locust_group(process.pid)
+    assert wait_gone(locust, timeout=60) == []
+    process.send_signal(signum)
 
 
 def test_ctrl_c_just_after_the_load_stops_the_next_policy(tmp_path: Path) -> None:
     with start("run", *QUICK, "--policy", "naive,resilient", "--out", "cmp",
                cwd=tmp_path) as process:
-        wait_for(tmp_path / "cmp" / "naive" / "samples.json", process)  # the load ended
-        process.send_signal(signal.SIGINT)
+        signal_when_locust_exits(process, signal.SIGINT)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
     report = interrupted_report(tmp_path / "cmp" / "naive")
@@ -176,8 +185,7 @@ def test_ctrl_c_just_after_the_load_stops_the_next_policy(tmp_path: Path) -> Non
 
 def test_sigterm_while_the_report_is_made_exits_143(tmp_path: Path) -> None:
     with start("run", *QUICK, "--out", "run", cwd=tmp_path) as process:
-        wait_for(tmp_path / "run" / "samples.json", process)
-        process.send_signal(signal.SIGTERM)
+        signal_when_locust_exits(process, signal.SIGTERM)
         stdout, stderr = process.communicate(timeout=60)
     assert process.returncode == 143, stdout[-2000:] + stderr[-2000:]
     interrupted_report(tmp_path / "run")
