@@ -7,6 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+
+if sys.argv[1:2] in (["run"], ["smoke"]):  # before the slow imports: no signal is lost
+    from scenarios.interrupt import install
+
+    install()
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

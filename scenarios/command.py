@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from rich.live import Live
 from bff.overrides import build_policy_from, parse_assignment
 from bff.policyset import PolicySet, preset
 from reports.baseline import compare
+from reports.build import RunInputs, build_report
 from reports.comparison import comparison_html, comparison_markdown, comparison_table
 from reports.files import read_report, write_text_atomic
 from reports.history import DEFAULT_DB, last_pass, mark_interrupted_run, record_run
@@ -130,7 +132,8 @@ def execute(scenario: Scenario, policy: PolicySet, out: Path, seed: int, request
     # An external BFF is configured for the book's ports; our own BFF can use free ones.
     ports = dict(DEFAULT_PORTS) if request.target else dict(FREE)
     options = RunOptions(scenario, policy, out, seed, request.processes, request.target, ports)
-    report = aio.run(_run_one(options, console, interruption))
+    report = (not_started(options) if interruption.interrupted
+              else aio.run(_run_one(options, console, interruption)))
     if interruption.interrupted:  # also when it came after the load, while reporting
         mark_interrupted(report, interruption.name)
     if request.baseline and not report["interrupted"]:
@@ -140,6 +143,16 @@ def execute(scenario: Scenario, policy: PolicySet, out: Path, seed: int, request
     if not report["interrupted"]:
         row = aio.run(record_run(request.history, report, str((out / "report.json").resolve())))
     return Finished(out, report, row)
+
+
+def not_started(options: RunOptions) -> dict[str, Any]:
+    """The report of a run stopped before its load started: interrupted, nothing measured."""
+    nothing: dict[str, Any] = {"armed_at": None, "samples": [], "workers": 0}
+    return build_report(RunInputs(
+        scenario=options.scenario, policy=options.policy, seed=options.seed,
+        target=options.target, processes=options.processes, started_at=time.time(),
+        wall_seconds=0.0, samples=nothing, counters={}, events=[], counter_series=[],
+        locust_exit_code=None, locust_stderr="", interrupted=True, bff_state=None))
 
 
 def show(finished: Finished, console: Console) -> None:
@@ -194,7 +207,7 @@ def _run_policies(request: RunRequest, policies: list[PolicySet], dirs: list[Pat
     finished: list[Finished] = []
     code = EXIT_PASS
     for policy, out in zip(policies, dirs, strict=True):
-        if install().interrupted:
+        if finished and install().interrupted:  # the first run reports it, even unstarted
             break
         done = execute(request.scenario, policy, check_out_dir(out), seed, request, console,
                        bases.get(policy.name))

@@ -6,11 +6,14 @@ main thread; asyncio and uvloop both run them promptly while they wait."""
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # kept light: cli.py installs the handlers before its other imports
+    import asyncio
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -43,6 +46,8 @@ class Interruption:
     def waking(self, stop: asyncio.Event) -> Iterator[None]:
         """Set `stop` on a signal while the running loop waits on it (and at once if one
         came before)."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
 
         def wake() -> None:

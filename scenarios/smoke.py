@@ -68,7 +68,7 @@ def _smoke(out: Path, scenarios: list[Scenario], per_scenario: float,
     finished: list[Finished] = []
     code = EXIT_PASS
     for scenario in scenarios:
-        if install().interrupted:
+        if finished and install().interrupted:  # the first run reports it, even unstarted
             break
         shortened = scenario.with_duration(min(scenario.duration, per_scenario))
         run_dir = check_out_dir(out / scenario.name)

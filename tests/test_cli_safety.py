@@ -191,6 +191,16 @@ def test_sigterm_while_the_report_is_made_exits_143(tmp_path: Path) -> None:
     interrupted_report(tmp_path / "run")
 
 
+def test_sigterm_before_the_load_starts_still_leaves_an_interrupted_report(
+        tmp_path: Path) -> None:
+    with start("run", *QUICK, "--out", "run", cwd=tmp_path) as process:
+        wait_for(tmp_path / "run", process)  # sim has started; locust has not
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stdout[-2000:] + stderr[-2000:]
+    interrupted_report(tmp_path / "run")
+
+
 # 12: locust dies with sim
 
 @pytest.fixture
