@@ -28,8 +28,9 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 # A short real smoke run: the smoke-tagged scenarios, 15 s each, gated on their SLOs.
+# --force: each `make test` replaces the previous smoke results.
 smoke: $(STAMP)
-	$(BIN)/sim smoke --out results/smoke
+	$(BIN)/sim smoke --out results/smoke --force
 
 test: lint typecheck unit smoke
 
