@@ -100,7 +100,7 @@ def load_baseline(spec: str, scenario: str, policy: str, history: Path
 def judge(base: dict[str, Any] | None, report: dict[str, Any]) -> None:
     """The baseline verdict into `report`; whatever happens, the report keeps its own."""
     if base is None:
-        report["baseline"] = NO_PASS_YET
+        report["baseline"] = {**NO_PASS_YET}
         return
     try:
         report["baseline"] = compare(base, report)
