@@ -87,9 +87,13 @@ async def last_pass(db: Path, scenario: str, policy: str) -> Path | None:
 
 
 def _still_recorded(path: Path, started_at: str) -> bool:
-    from reports.files import read_report
+    """The recorded run is still there, whole: a finished set (its manifest written last)
+    whose report has the recorded start time."""
+    from reports.files import finished_set, read_report
     from sim.errors import ConfigError
 
+    if not finished_set(path.parent):
+        return False
     try:
         report = read_report(path)
     except ConfigError:

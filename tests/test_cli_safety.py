@@ -97,6 +97,22 @@ def test_force_replaces_a_run_and_history_stops_pointing_at_the_old_one(
     assert (copy / "manifest.json").exists()
 
 
+def test_last_pass_never_points_at_a_replaced_run(finished_run: Path, tmp_path: Path) -> None:
+    from reports.history import last_pass
+    from reports.outputs import write_outputs
+    from sim import aio
+
+    copy, db = tmp_path / "run", tmp_path / "history.db"
+    shutil.copytree(finished_run, copy)
+    report = json.loads((copy / "report.json").read_text())
+    aio.run(record_run(db, report, str(copy / "report.json")))
+    assert aio.run(last_pass(db, "short-outage", "resilient")) == copy / "report.json"
+    replaced = {**report, "environment": {**report["environment"],
+                                          "started_at": "2030-01-01T00:00:00Z"}}
+    write_outputs(copy, replaced)  # another run's files in the same place
+    assert aio.run(last_pass(db, "short-outage", "resilient")) is None
+
+
 def test_a_second_smoke_refuses_the_directory_the_first_writes_in(tmp_path: Path) -> None:
     with start("smoke", "--duration", "4s", cwd=tmp_path) as first:
         try:
@@ -143,6 +159,8 @@ def test_a_last_pass_whose_report_is_gone_still_leaves_this_runs_report(
 # 11: signals at any moment, and the report files as one set
 
 def test_report_files_are_one_finished_set_readable_by_all(finished_run: Path) -> None:
+    from reports.files import finished_set
+
     names = ("report.json", "report.md", "report.html", "junit.xml")
     for name in names:
         assert stat.S_IMODE((finished_run / name).stat().st_mode) == 0o644, name
@@ -152,6 +170,19 @@ def test_report_files_are_one_finished_set_readable_by_all(finished_run: Path) -
         data = (finished_run / name).read_bytes()
         assert manifest["files"][name]["sha256"] == hashlib.sha256(data).hexdigest()
     assert not list(finished_run.glob(".*.tmp"))
+    assert finished_set(finished_run)
+
+
+def test_a_set_cut_short_is_not_a_finished_set(finished_run: Path, tmp_path: Path) -> None:
+    from reports.files import finished_set
+
+    copy = tmp_path / "run"
+    shutil.copytree(finished_run, copy)
+    with (copy / "report.html").open("r+b") as html:
+        html.truncate(100)  # as a kill while it was written would leave it
+    assert not finished_set(copy)
+    (copy / "manifest.json").unlink()
+    assert not finished_set(finished_run.parent)  # no manifest: no finished set
 
 
 def interrupted_report(out: Path) -> dict[str, Any]:
