@@ -17,6 +17,12 @@ from sim.durations import parse_duration
 from sim.errors import ConfigError, as_float, shown
 from sim.plan import read_toml
 
+# The float settings that are durations: they need a unit ("250ms") and are at most a day.
+DURATION_SETTINGS = frozenset({
+    "deadline", "catalogue_wait", "inventory_wait", "timeout", "base", "cap",
+    "min_useful_attempt", "slow_call_duration", "open_duration", "max_open_duration",
+    "window", "max_age", "delay", "fallback_delay"})
+
 
 def parse_assignment(text: str) -> tuple[str, Any]:
     """"a.b=2" -> ("a.b", 2); the value is read as TOML, else kept as a string ("250ms")."""
@@ -106,8 +112,10 @@ def _convert(value: Any, hint: Any, current: Any, path: str) -> Any:
     if _dataclass_in(hint) is not None:
         raise ConfigError(path, "is a table of settings; set its fields, e.g. "
                                 f"{path}.<field>=..., or 'none' to switch it off")
-    if float in options and isinstance(value, str):
+    if float in options and path.rsplit(".", 1)[-1] in DURATION_SETTINGS:
         return parse_duration(value, path)
+    if float in options and isinstance(value, str):
+        raise ConfigError(path, f"expected a number, got {shown(value)}")
     if float in options and isinstance(value, int) and not isinstance(value, bool):
         number = as_float(value)
         if number != number:

@@ -2,7 +2,7 @@
 
 A `Scenario` is what a scenario file says, checked: load, policy, a timeline of fault
 phases and SLOs. It hands the simulator a `FaultPlan`, the BFF a `PolicySet` and the
-reports its `Slo`s. `to_dict()` is the file format itself (durations as seconds), so
+reports its `Slo`s. `to_dict()` is the file format itself (durations as text with units), so
 `Scenario.from_dict(s.to_dict()) == s` and a dict can be re-validated on the other side
 of a process boundary (the locustfile gets the scenario as JSON).
 """
@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from bff.overrides import build_policy
 from bff.policyset import PolicySet
+from sim.durations import format_duration
 from sim.errors import ConfigError, shown
 from sim.plan import FaultPlan, Phase, ServiceFaults, faults_to_dict
 
@@ -66,7 +67,8 @@ class LoadProfile:
 
     def to_dict(self) -> dict[str, Any]:
         return {"users": self.users, "spawn_rate": self.spawn_rate,
-                "think_time": {"min": self.think_min, "max": self.think_max}}
+                "think_time": {"min": format_duration(self.think_min),
+                               "max": format_duration(self.think_max)}}
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,7 @@ class ScenarioPhase:
         return self.phase.duration
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "duration": self.duration,
+        out: dict[str, Any] = {"name": self.name, "duration": format_duration(self.duration),
                                "faults": faults_to_dict(self.phase.faults)}
         if self.users is not None:
             out["users"] = self.users
@@ -129,8 +131,10 @@ class Slo:
         return f"{self.metric}[{scope}]" if scope else self.metric
 
     def to_dict(self) -> dict[str, Any]:
+        threshold = format_duration(self.threshold) if self.kind == "duration" else \
+            self.threshold
         out: dict[str, Any] = {"id": self.id, "metric": self.metric, "kind": self.kind,
-                               self.op: self.threshold}
+                               self.op: threshold}
         if self.phase is not None:
             out["phase"] = self.phase
         if self.downstream is not None:

@@ -15,16 +15,16 @@ from scenarios.fields import MAX_USERS
 from scenarios.loader import DEFAULT_USERS, NAME, PHASE_NAME
 from scenarios.model import METRICS
 from sim import SERVICES
-from sim.durations import _PATTERN as DURATION_PATTERN  # the parser's own: no drift
+from sim.durations import SCHEMA_PATTERN as DURATION_PATTERN  # the parser's own: no drift
 from sim.faults.latency import DISTRIBUTIONS
 
 SCHEMA_ID = "urn:bff-sim:scenario"  # a name, not a download location
 Schema = dict[str, Any]
 
 DURATION: Schema = {
-    "description": 'a duration: "250ms", "2s", "1m", "500us" or a number of seconds',
-    "anyOf": [{"type": "string", "pattern": DURATION_PATTERN.pattern},
-              {"type": "number", "minimum": 0}],
+    "description": 'a duration with a unit: "250ms", "2s", "1m", "500us" (at most 1 day; '
+                   'a bare number is refused, except 0)',
+    "anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"const": 0}],
 }
 PROBABILITY: Schema = {"type": "number", "minimum": 0, "maximum": 1,
                        "description": "chance that the fault fires, per request"}
@@ -48,7 +48,8 @@ FAULTS: dict[str, tuple[Schema, list[str], str]] = {
                   ["duration"], "dribble the body over `duration`"),
     "malformed": ({"probability": _P}, [], "200 with a body that is not JSON"),
     "down": ({}, [], "refuse connections on the service's port"),
-    "fail_first": ({"probability": _P, "attempts": {"type": "integer", "minimum": 1},
+    "fail_first": ({"probability": _P, "attempts": {"type": "integer", "minimum": 1,
+                                                      "maximum": 1_000_000},
                     "status": {**STATUS, "default": 503}}, ["attempts"],
                    "fail the first N requests of each key, then succeed"),
 }

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import SERVICES
-from sim.durations import parse_duration
+from sim.durations import format_duration, parse_duration
 from sim.errors import ConfigError, shown
 from sim.faults import Fault, parse_faults
 
@@ -50,7 +50,8 @@ class FaultPlan:
             "seed": self.seed,
             "faults": faults_to_dict(self.base),
             "phases": [
-                {"name": p.name, "duration": p.duration, "faults": faults_to_dict(p.faults)}
+                {"name": p.name, "duration": format_duration(p.duration),
+                 "faults": faults_to_dict(p.faults)}
                 for p in self.phases
             ],
         }
@@ -135,6 +136,8 @@ def read_toml(path: Path) -> dict[str, Any]:
                                   f"UTF-8", source=str(path)) from None
     except ValueError as exc:  # e.g. an integer past Python's 4,300-digit limit
         raise ConfigError("toml", f"not readable ({exc})", source=str(path)) from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays or tables
+        raise ConfigError("toml", "nested too deeply to read", source=str(path)) from None
 
 
 def load_fault_plan(path: Path) -> FaultPlan:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from sim.durations import format_duration
 from sim.errors import ConfigError
 from sim.faults.answers import Answer, Serve, json_reply
 from sim.faults.base import Fault, Injection
@@ -28,7 +29,8 @@ class Error(Fault):
         return cls(probability, status, retry_after)
 
     def to_spec(self) -> dict[str, Any]:
-        spec = self._spec(status=self.status, retry_after=self.retry_after)
+        retry_after = None if self.retry_after is None else format_duration(self.retry_after)
+        spec = self._spec(status=self.status, retry_after=retry_after)
         if "probability" in spec:
             spec["rate"] = spec.pop("probability")
         return spec

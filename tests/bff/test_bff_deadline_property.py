@@ -181,9 +181,9 @@ NONE = st.just("none")
 
 
 def duration(low_ms: int, high_ms: int) -> st.SearchStrategy[str]:
-    """As `--set` takes it: "250ms", or a bare number of seconds ("0.25", "1")."""
+    """As `--set` takes it: "250ms", or in seconds ("0.25s", "1s")."""
     millis = st.integers(low_ms, high_ms)
-    return millis.map(lambda ms: f"{ms}ms") | millis.map(lambda ms: f"{ms / 1000:g}")
+    return millis.map(lambda ms: f"{ms}ms") | millis.map(lambda ms: f"{ms / 1000:g}s")
 
 
 def fraction() -> st.SearchStrategy[str]:

@@ -69,7 +69,7 @@ MINIMAL = """
 name = "tiny"
 [[phases]]
 name = "only"
-duration = 5
+duration = "5s"
 """
 
 
@@ -169,10 +169,10 @@ def test_to_dict_shape(tmp_path: Path) -> None:
     data = validate_file(write(tmp_path, FULL)).to_dict()
     assert data["slo"][1] == {"id": "breaker_time_to_open[inventory@slow]",
                               "metric": "breaker_time_to_open", "kind": "duration",
-                              "max": 5.0, "phase": "slow", "downstream": "inventory"}
+                              "max": "5s", "phase": "slow", "downstream": "inventory"}
     assert data["phases"][1]["users"] == 40 and "users" not in data["phases"][0]
     assert data["load"] == {"users": 20, "spawn_rate": 5.0,
-                            "think_time": {"min": 0.05, "max": 0.1}}
+                            "think_time": {"min": "50ms", "max": "100ms"}}
     assert data["policy"]["overrides"]["inventory.retry.retry_on_status"] == [503]
 
 
@@ -221,7 +221,7 @@ def test_with_users_and_policy(tmp_path: Path) -> None:
 
 
 RETRY_FIELDS = ", ".join(f.name for f in dataclasses.fields(RetryConfig))
-DURATION_HELP = 'a non-negative duration such as "250ms", "2s", "1m" or a number of seconds'
+DURATION_HELP = 'a non-negative duration with a unit, such as "250ms", "2s" or "1m"'
 PHASES = """
 [[phases]]
 name = "warm-up"

@@ -12,7 +12,8 @@ from sim.faults.latency import Latency
 
 
 @pytest.mark.parametrize(("text", "seconds"), [
-    ("250ms", 0.25), ("2s", 2.0), ("1m", 60.0), ("1.5s", 1.5), (3, 3.0), ("500us", 0.0005),
+    ("250ms", 0.25), ("2s", 2.0), ("1m", 60.0), ("1.5s", 1.5), (0, 0.0), ("0", 0.0),
+    ("500us", 0.0005), ("24h", 86_400.0),
 ])
 def test_durations_parse(text: object, seconds: float) -> None:
     assert parse_duration(text, "x") == pytest.approx(seconds)
@@ -22,6 +23,24 @@ def test_durations_parse(text: object, seconds: float) -> None:
 def test_bad_durations_name_the_field(text: object) -> None:
     with pytest.raises(ConfigError, match=r"^phases\[0\]\.duration: expected a non-negative"):
         parse_duration(text, "phases[0].duration")
+
+
+@pytest.mark.parametrize(("value", "hint"), [
+    ("300", "'300' has no unit; did you mean 300ms or 300s?"),
+    (300, "300 has no unit; did you mean 300ms or 300s?"),
+    (" 1.5 ", "' 1.5 ' has no unit; did you mean 1.5ms or 1.5s?"),
+    (0.25, "0.25 has no unit; did you mean 0.25ms or 0.25s?"),
+])
+def test_a_bare_number_is_refused_with_a_hint(value: object, hint: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_duration(value, "--latency")
+    assert str(caught.value) == f"--latency: {hint}"
+
+
+@pytest.mark.parametrize("value", ["25h", "1441m", "86400.001s", "9" * 400 + "ms"])
+def test_durations_are_at_most_a_day(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"^deadline: (must be at most 1 day|.*no unit)"):
+        parse_duration(value, "deadline")
 
 
 def test_roundtrip_through_spec() -> None:
