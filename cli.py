@@ -23,7 +23,15 @@ from rich.console import Console
 from rich.markup import escape
 
 from sim import DEFAULT_PORTS, SERVICES, aio
-from sim.errors import SimError
+from sim.errors import ConfigError, SimError
+from sim.options import (
+    MAX_HISTORY,
+    MAX_PROCESSES,
+    check_data_dir,
+    check_out_file,
+    check_ports,
+    check_range,
+)
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate, load-test and gate a BFF whose downstreams misbehave.")
@@ -48,6 +56,13 @@ def user_errors() -> Iterator[None]:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         raise typer.Exit(130) from None
+
+
+def warn_token_on_command_line(option: str, token: str | None) -> None:
+    """A token given as an option is visible to every user in `ps`; the variable is not."""
+    if token is not None and os.environ.get("SIM_ADMIN_TOKEN") != token:
+        err_console.print(f"[yellow]warning:[/] {option} is visible to other users in `ps`; "
+                          "set SIM_ADMIN_TOKEN in the environment instead", highlight=False)
 
 
 def _port_option(name: str) -> Any:
@@ -93,6 +108,12 @@ def serve(
     from sim.views import listeners_table
 
     with user_errors():
+        check_ports(products_port=products_port, inventory_port=inventory_port,
+                    favorites_port=favorites_port, cart_port=cart_port,
+                    admin_port=admin_port, bff_port=bff_port)
+        check_out_file("--ready-file", ready_file)
+        check_data_dir(data_dir)
+        warn_token_on_command_line("--admin-token", admin_token)
         policy_set = resolve_policy(policy, set_)
         plan = load_fault_plan(faults) if faults else FaultPlan()
         config = HostConfig(
@@ -133,11 +154,14 @@ def fault(
     down: Annotated[bool, typer.Option(help="refuse connections")] = False,
     clear: Annotated[bool, typer.Option(help="remove admin faults (back to the plan)")] = False,
     admin: Annotated[str, typer.Option(help="admin API URL")] = ADMIN_URL,
-    token: Annotated[str | None, typer.Option(envvar="SIM_ADMIN_TOKEN")] = None,
+    token: Annotated[str | None, typer.Option(
+        envvar="SIM_ADMIN_TOKEN", help="admin token (prefer the variable: `ps` shows options)"
+    )] = None,
+    wait: Annotated[str, typer.Option(help="how long to wait for the admin API")] = "10s",
 ) -> None:
     """Change a running simulator's faults for SERVICE through the admin API."""
     from sim.admin_client import admin_request, fault_specs
-    from sim.errors import ConfigError
+    from sim.durations import parse_duration
     from sim.views import faults_table
 
     with user_errors():
@@ -152,9 +176,11 @@ def fault(
             raise ConfigError("--clear", "cannot be combined with fault options")
         if not clear and not specs:
             raise ConfigError("options", "give at least one fault option, or --clear")
+        warn_token_on_command_line("--token", token)
+        timeout = parse_duration(wait, "--wait")
         method, body = ("DELETE", None) if clear else ("PUT", specs)
-        aio.run(admin_request(admin, method, f"/faults/{service}", token, body))
-        snapshot = aio.run(admin_request(admin, "GET", "/faults", token))
+        aio.run(admin_request(admin, method, f"/faults/{service}", token, body, timeout))
+        snapshot = aio.run(admin_request(admin, "GET", "/faults", token, wait=timeout))
         console.print(faults_table(snapshot))
 
 
@@ -185,9 +211,9 @@ def run(
 
     install()  # from the first moment: a signal is never lost (exit 130 or 143)
     from scenarios.command import RunRequest, run_command
+    from scenarios.fields import MAX_USERS
     from scenarios.loader import load_scenario
     from sim.durations import parse_duration
-    from sim.errors import ConfigError
 
     with user_errors():
         chosen = load_scenario(scenario)
@@ -198,11 +224,8 @@ def run(
                                                 f"{len(chosen.phases)} phases at least 1 s")
             chosen = chosen.with_duration(total)
         if users is not None:
-            if users < 1:
-                raise ConfigError("--users", f"must be at least 1, got {users}")
-            chosen = chosen.with_users(users)
-        if processes < 0:
-            raise ConfigError("--processes", f"must be >= 0, got {processes}")
+            chosen = chosen.with_users(check_range("--users", users, 1, MAX_USERS))
+        check_range("--processes", processes, 0, MAX_PROCESSES)
         names = tuple(p.strip() for p in policy.split(",")) if policy else ()
         request = RunRequest(chosen, names, tuple(set_ or ()), seed, out, processes, target,
                              baseline, force=force)
@@ -292,7 +315,6 @@ def smoke(
     install()  # from the first moment: a signal is never lost (exit 130 or 143)
     from scenarios.smoke import smoke_command
     from sim.durations import parse_duration
-    from sim.errors import ConfigError
 
     with user_errors():
         if update_baseline and baseline is None:
@@ -312,6 +334,7 @@ def history(
     from reports.terminal import history_table
 
     with user_errors():
+        check_range("--limit", limit, 1, MAX_HISTORY)
         console.print(history_table(aio.run(list_runs(DEFAULT_DB, scenario, limit))))
 
 
@@ -355,11 +378,11 @@ def ui(
     """The simulator and BFF with locust's web UI: a Resilience tab and fault controls."""
     from scenarios.ui import UiOptions, run_ui
     from sim.durations import parse_duration
-    from sim.errors import ConfigError
 
     with user_errors():
-        if processes < -1:
-            raise ConfigError("--processes", f"must be >= -1, got {processes}")
+        check_range("--processes", processes, -1, MAX_PROCESSES)
+        check_ports(web_port=web_port, master_port=master_port)
+        check_out_file("--ready-file", ready_file)
         total = parse_duration(duration, "--duration") if duration is not None else None
         options = UiOptions(scenario, policy, total, web_port, processes, free_ports,
                             ready_file, bind, master_port)
@@ -375,13 +398,10 @@ def worker(
 ) -> None:
     """Extra locust workers on this machine for a `sim ui` master elsewhere."""
     from scenarios.ui import run_worker
-    from sim.errors import ConfigError
 
     with user_errors():
-        if not 1 <= master_port <= 65535:
-            raise ConfigError("--master-port", f"must be in [1, 65535], got {master_port}")
-        if processes < -1:
-            raise ConfigError("--processes", f"must be >= -1, got {processes}")
+        check_range("--master-port", master_port, 1, 65535)
+        check_range("--processes", processes, -1, MAX_PROCESSES)
         run_worker(master_host, master_port, processes)
 
 

@@ -16,6 +16,7 @@ from importlib import metadata
 from typing import Any
 
 from bff.policyset import PolicySet
+from reports.report_schema import REPORT_SCHEMA, REPORT_VERSION
 from reports.resilience import (
     armed_at,
     bff_outcomes,
@@ -30,9 +31,6 @@ from scenarios.model import Scenario
 from sim import SERVICES
 from sim.aio import loop_name
 from sim.plan import FaultPlan
-
-REPORT_SCHEMA = "bff-sim/report"
-REPORT_VERSION = 1
 
 
 @dataclass(frozen=True)

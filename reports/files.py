@@ -97,16 +97,19 @@ def finished_set(directory: Path) -> bool:
 
 
 def read_report(path: Path) -> dict[str, Any]:
+    """A run directory's (or a file's) report.json, checked against the report schema."""
+    from reports.report_schema import check_report
     from sim.errors import ConfigError
 
     target = path / "report.json" if path.is_dir() else path
     try:
-        data: dict[str, Any] = json.loads(target.read_text())
+        data = json.loads(target.read_bytes())
     except FileNotFoundError:
         raise ConfigError("RUN", "no report.json there", source=str(target)) from None
     except (OSError, ValueError) as exc:
         raise ConfigError("RUN", f"not a readable report.json ({exc})",
                           source=str(target)) from None
-    if not isinstance(data, dict) or data.get("schema") != "bff-sim/report":
-        raise ConfigError("schema", "not a bff-sim report.json", source=str(target))
-    return data
+    except RecursionError:
+        raise ConfigError("RUN", "not a report.json (nested too deeply)",
+                          source=str(target)) from None
+    return check_report(data, str(target))

@@ -4,11 +4,15 @@ can compare with the latest passing run of the same scenario and policy."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import sqlite3
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
+
+from sim.errors import ConfigError
 
 DEFAULT_DB = Path(".sim") / "history.db"
 
@@ -31,12 +35,24 @@ _COLUMNS = ("id", "started_at", "scenario", "policy", "seed", "passed", "complet
             "requests", "p50", "p95", "p99", "error_ratio", "degraded_ratio", "report_path")
 
 
+@asynccontextmanager
+async def _opened(db: Path, create: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    """The history, with the runs table; a damaged or foreign file is one clear error."""
+    try:
+        if create:
+            await asyncio.to_thread(db.parent.mkdir, parents=True, exist_ok=True)
+        async with aiosqlite.connect(db) as conn:
+            await conn.execute(_SCHEMA)
+            yield conn
+    except (sqlite3.Error, OSError) as exc:
+        raise ConfigError("history", f"cannot use the run history ({exc}); move the file "
+                                     f"away to start a new history", source=str(db)) from None
+
+
 async def record_run(db: Path, report: Mapping[str, Any], report_path: str) -> int:
     """Append one run; `report_path` should be absolute so the history works from anywhere."""
     overall = report["client"]["overall"]
-    await asyncio.to_thread(db.parent.mkdir, parents=True, exist_ok=True)
-    async with aiosqlite.connect(db) as conn:
-        await conn.execute(_SCHEMA)
+    async with _opened(db, create=True) as conn:
         cursor = await conn.execute(
             "INSERT INTO runs (started_at, scenario, policy, seed, passed, complete, requests,"
             " p50, p95, p99, error_ratio, degraded_ratio, report_path)"
@@ -54,8 +70,7 @@ async def list_runs(db: Path, scenario: str | None = None, limit: int = 20
                     ) -> list[dict[str, Any]]:
     if not await asyncio.to_thread(db.exists):
         return []
-    async with aiosqlite.connect(db) as conn:
-        await conn.execute(_SCHEMA)
+    async with _opened(db) as conn:
         query = f"SELECT {', '.join(_COLUMNS)} FROM runs"
         params: tuple[Any, ...] = ()
         if scenario:
@@ -73,13 +88,11 @@ async def last_pass(db: Path, scenario: str, policy: str) -> Path | None:
     skipped, never compared with."""
     if not await asyncio.to_thread(db.exists):
         return None
-    async with aiosqlite.connect(db) as conn:
-        await conn.execute(_SCHEMA)
-        async with conn.execute(
-                "SELECT report_path, started_at FROM runs WHERE scenario = ? AND policy = ?"
-                " AND passed = 1 AND complete = 1 ORDER BY id DESC", (scenario, policy)
-        ) as cursor:
-            rows = await cursor.fetchall()
+    async with _opened(db) as conn, conn.execute(
+            "SELECT report_path, started_at FROM runs WHERE scenario = ? AND policy = ?"
+            " AND passed = 1 AND complete = 1 ORDER BY id DESC", (scenario, policy)
+    ) as cursor:
+        rows = await cursor.fetchall()
     for path, started_at in rows:
         if await asyncio.to_thread(_still_recorded, Path(path), started_at):
             return Path(path)
@@ -105,6 +118,6 @@ def _still_recorded(path: Path, started_at: str) -> bool:
 
 async def mark_interrupted_run(db: Path, run_id: int) -> None:
     """A recorded run that was interrupted before `sim` exited: never a last-pass."""
-    async with aiosqlite.connect(db) as conn:
+    async with _opened(db) as conn:
         await conn.execute("UPDATE runs SET complete = 0, passed = 0 WHERE id = ?", (run_id,))
         await conn.commit()

@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from sim.durations import parse_duration
+from sim.durations import format_duration, parse_duration
 from sim.errors import ConfigError, SimError
 
 
@@ -66,21 +66,28 @@ def _check_probability(option: str, value: float) -> None:
 
 
 async def admin_request(admin_url: str, method: str, path: str, token: str | None = None,
-                        body: Any = None) -> Any:
+                        body: Any = None, wait: float = 10.0) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     url = admin_url.rstrip("/") + path
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session, \
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=wait)
+                                         ) as session, \
                 session.request(method, url, json=body, headers=headers) as response:
-            text = await response.text()
-            try:
-                payload = json.loads(text)
-            except ValueError:
-                payload = {"error": text.strip()[:200]}
-            if response.status >= 400:
-                message = payload.get("error", text) if isinstance(payload, dict) else text
-                raise ConfigError("admin API", f"{method} {path} -> {response.status}: {message}")
-            return payload
-    except aiohttp.ClientError as exc:
+            # JSON is UTF-8 (RFC 8259), whatever charset a proxy in between may claim.
+            text = (await response.read()).decode("utf-8", "replace")
+            status = response.status
+    except TimeoutError:
+        raise AdminUnreachable(f"the admin API at {admin_url} did not answer within "
+                               f"{format_duration(wait)}; is --admin the simulator's admin "
+                               f"port?") from None
+    except (aiohttp.ClientError, ValueError) as exc:  # ValueError: a URL aiohttp cannot use
         raise AdminUnreachable(f"cannot reach the admin API at {admin_url} ({exc}); is "
                                f"`sim serve` running, and is --admin right?") from None
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        payload = {"error": text.strip()[:200]}
+    if status >= 400:
+        message = payload.get("error", text) if isinstance(payload, dict) else text
+        raise ConfigError("admin API", f"{method} {path} -> {status}: {str(message)[:300]}")
+    return payload

@@ -1,17 +1,14 @@
-"""A real report.json from a short inventory-outage run, fresh for every test."""
+"""Each test gets a fresh copy of the session's real report.json (tests/conftest.py) to
+edit."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import copy
 from typing import Any
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "fixtures" / "outage-report.json"
-
 
 @pytest.fixture
-def report() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(FIXTURE.read_text())
-    return data
+def report(built_report: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(built_report)

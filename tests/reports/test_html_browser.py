@@ -12,7 +12,6 @@ import pytest
 from reports.html import render_html
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FIXTURE = Path(__file__).parent / "fixtures" / "outage-report.json"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
@@ -20,11 +19,11 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                        "(apt-get install chromium; .ci/run does)")
 
 
-def test_report_opens_in_chromium_with_its_charts(tmp_path: Path) -> None:
+def test_report_opens_in_chromium_with_its_charts(tmp_path: Path, report_file: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_html(json.loads(FIXTURE.read_text())))
+    page_file.write_text(render_html(json.loads(report_file.read_text())))
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
