@@ -79,7 +79,8 @@ def _user_id(request: web.Request) -> int:
     field, raw = (USER_HEADER, header) if header else ("user_id", request.query.get("user_id"))
     if raw is None:
         return DEFAULT_USER
-    user = valid_id(raw)
+    # ASCII digits only: int() also reads "１", "١٢", "1_0" and "+1 " as numbers.
+    user = valid_id(raw) if raw.isascii() and raw.isdigit() else None
     if user is None:
         raise web.HTTPBadRequest(
             text=json.dumps({"error": f"{field} must be an integer from 0 to 2**63-1",
@@ -90,6 +91,8 @@ def _user_id(request: web.Request) -> int:
 
 async def all_products(request: web.Request) -> web.Response:
     bff = request.app[BFF]
+    if request.body_exists:  # a GET needs none; past client_max_size read() answers 413
+        await request.read()
     user = _user_id(request)
     loop = asyncio.get_running_loop()
     started = loop.time()

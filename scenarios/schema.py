@@ -16,6 +16,7 @@ from scenarios.loader import DEFAULT_USERS, NAME, PHASE_NAME
 from scenarios.model import METRICS
 from sim import SERVICES
 from sim.durations import SCHEMA_PATTERN as DURATION_PATTERN  # the parser's own: no drift
+from sim.faults.fail_first import MAX_ATTEMPTS
 from sim.faults.latency import DISTRIBUTIONS
 
 SCHEMA_ID = "urn:bff-sim:scenario"  # a name, not a download location
@@ -49,7 +50,7 @@ FAULTS: dict[str, tuple[Schema, list[str], str]] = {
     "malformed": ({"probability": _P}, [], "200 with a body that is not JSON"),
     "down": ({}, [], "refuse connections on the service's port"),
     "fail_first": ({"probability": _P, "attempts": {"type": "integer", "minimum": 1,
-                                                      "maximum": 1_000_000},
+                                                      "maximum": MAX_ATTEMPTS},
                     "status": {**STATUS, "default": 503}}, ["attempts"],
                    "fail the first N requests of each key, then succeed"),
 }

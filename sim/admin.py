@@ -82,10 +82,11 @@ async def put_faults(request: web.Request) -> web.Response:
     host = request.app[HOST]
     service = _service(request)
     try:
-        body = await request.json()
-    except ValueError:
-        return _error(400, "body: not valid JSON; expected a list of fault objects such as "
-                           '[{"type": "latency", "delay": "300ms"}]', field="body")
+        # JSON is UTF-8 (RFC 8259): a declared charset=bogus must not become a 500.
+        body = json.loads((await request.read()).decode("utf-8"))
+    except (ValueError, RecursionError):
+        return _error(400, "body: not valid UTF-8 JSON; expected a list of fault objects such "
+                           'as [{"type": "latency", "delay": "300ms"}]', field="body")
     if isinstance(body, dict) and set(body) == {"faults"}:
         body = body["faults"]
     try:
@@ -202,7 +203,8 @@ def _auth_middleware(token: str) -> Any:
 
     @web.middleware
     async def check_token(request: web.Request, handler: Any) -> web.StreamResponse:
-        given = request.headers.get("Authorization", "").encode()
+        # aiohttp keeps non-UTF-8 header bytes as surrogates; encode them back, never fail.
+        given = request.headers.get("Authorization", "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, expected):
             return _error(401, "Authorization: a Bearer token is required (--admin-token)")
         response: web.StreamResponse = await handler(request)

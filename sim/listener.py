@@ -10,6 +10,7 @@ from abc import ABC, abstractmethod
 from aiohttp import web
 
 from sim.errors import PortInUseError
+from sim.http_errors import log_client_errors_in_one_line
 
 SHUTDOWN_TIMEOUT = 0.25  # hung handlers are cancelled after this on stop: Ctrl-C is quick
 
@@ -63,6 +64,7 @@ class Listener(Port):
     def __init__(self, name: str, app: web.Application, host: str, port: int) -> None:
         super().__init__(name, host, port)
         self.app = app
+        log_client_errors_in_one_line()
         self._runner = web.AppRunner(app, handler_cancellation=True, access_log=None,
                                      shutdown_timeout=SHUTDOWN_TIMEOUT,
                                      max_line_size=MAX_LINE_BYTES,

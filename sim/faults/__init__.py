@@ -12,7 +12,7 @@ from sim.errors import ConfigError, shown
 from sim.faults.base import Fault, Injection
 from sim.faults.down import Down
 from sim.faults.error import Error
-from sim.faults.fail_first import FailFirst
+from sim.faults.fail_first import MAX_ATTEMPTS, FailFirst
 from sim.faults.hang import Hang
 from sim.faults.latency import Latency
 from sim.faults.malformed import Malformed
@@ -59,8 +59,15 @@ def parse_faults(value: object, field: str) -> tuple[Fault, ...]:
     return tuple(parse_fault(item, f"{field}[{index}]") for index, item in enumerate(value))
 
 
-_HEADER_HELP = ("latency=<duration>, error=<status>, hang, reset, malformed, "
-                "slow_body=<duration>, fail_first=<n>, none")
+_HEADER_HELP = ("latency=<duration>, error=<400..599>, hang, reset, malformed, "
+                f"slow_body=<duration>, fail_first=<1..{MAX_ATTEMPTS}>, none")
+
+
+def _header_int(text: str, low: int, high: int) -> int:
+    """ASCII digits only: int() also takes "１", "1_0" and " +1"."""
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise ValueError(text)
+    return int(text)
 
 
 def parse_fault_header(value: str) -> tuple[Fault, ...]:
@@ -78,16 +85,13 @@ def parse_fault_header(value: str) -> tuple[Fault, ...]:
             if name == "latency" and arg:
                 faults.append(Latency(a=parse_duration(arg, field)))
             elif name == "error":
-                status = int(arg) if arg else 503
-                if not 400 <= status <= 599:
-                    raise ValueError
-                faults.append(Error(status=status))
+                faults.append(Error(status=_header_int(arg, 400, 599) if arg else 503))
             elif name in ("hang", "reset", "malformed") and not arg:
                 faults.append({"hang": Hang, "reset": Reset, "malformed": Malformed}[name]())
             elif name == "slow_body" and arg:
                 faults.append(SlowBody(duration=parse_duration(arg, field)))
             elif name == "fail_first" and arg:
-                faults.append(FailFirst(attempts=max(1, int(arg))))
+                faults.append(FailFirst(attempts=_header_int(arg, 1, MAX_ATTEMPTS)))
             else:
                 raise ValueError
         except (ValueError, ConfigError):

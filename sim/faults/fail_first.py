@@ -10,6 +10,8 @@ from sim.faults.answers import Answer, Serve, json_reply
 from sim.faults.base import Fault, Injection
 from sim.faults.spec import SpecReader
 
+MAX_ATTEMPTS = 1_000_000  # per key; more is a typo (and a key table that never empties)
+
 # How many request keys a fail_first remembers; past it the least recently seen key is
 # forgotten (and fails again if it comes back), so a scan over unique URLs cannot grow
 # the simulator's memory without bound: 100,000 keys take about 15 MB.
@@ -47,7 +49,7 @@ class FailFirst(Fault):
     @classmethod
     def from_spec(cls, spec: SpecReader) -> FailFirst:
         probability = spec.probability()
-        attempts = spec.integer("attempts", low=1, high=1_000_000)
+        attempts = spec.integer("attempts", low=1, high=MAX_ATTEMPTS)
         status = spec.integer("status", 503, low=400, high=599)
         spec.finish()
         return cls(probability, attempts, status)

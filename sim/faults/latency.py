@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from sim.durations import format_duration
+from sim.durations import MAX_DURATION, format_duration
 from sim.errors import ConfigError
 from sim.faults.base import Fault, Injection
 from sim.faults.spec import SpecReader
@@ -83,13 +83,14 @@ class Latency(Fault):
             value = rng.gauss(self.a, self.b)
         elif self.dist == "lognormal":
             value = self.a * math.exp(rng.gauss(0.0, self.b)) if self.a > 0 else 0.0
-        else:  # pareto: scale * (1 - U)^(-1/alpha), the inverse CDF
-            value = self.a * rng.paretovariate(self.b)
+        else:  # pareto: scale * (1 - U)^(-1/alpha), the inverse CDF (as paretovariate,
+            # which divides by zero when U^(1/alpha) underflows for a small alpha)
+            value = self.a * math.exp(min(-math.log(1.0 - rng.random()) / self.b, 700.0))
         if self.jitter:
             value += rng.uniform(-self.jitter, self.jitter)
         if self.cap is not None:
             value = min(value, self.cap)
-        return max(0.0, value)
+        return min(max(0.0, value), MAX_DURATION)  # finite: /events and report.json are JSON
 
     def sample(self, rng: random.Random) -> Injection:
         return Injection(self.kind, delay=self.draw(rng))
