@@ -42,8 +42,9 @@ def render_html(report: Mapping[str, Any]) -> str:
              f"<h1>{escape(scenario['name'])} · policy {escape(report['policy']['name'])} · "
              f"{verdict}</h1>",
              f"<p class=meta>seed {report['seed']} · {scenario['load']['users']} users · "
-             f"{escape(env['machine'])}, {env['cpus']} cores, Python {env['python']}, "
-             f"{env['loop']}, locust {escape(str(env['locust']))} · {env['started_at']}</p>"]
+             f"{escape(str(env['machine']))}, {env['cpus']} cores, Python "
+             f"{escape(str(env['python']))}, {escape(str(env['loop']))}, locust "
+             f"{escape(str(env['locust']))} · {escape(env['started_at'])}</p>"]
     if scenario.get("description"):
         parts.append(f"<p>{escape(scenario['description'])}</p>")
     parts += [f'<p class="problem">{escape(p)}</p>' for p in report.get("problems", [])]
@@ -80,7 +81,8 @@ def render_html(report: Mapping[str, Any]) -> str:
     if report["breaker_timeline"]:
         parts.append("<h2>Breaker timeline</h2>")
         parts.append(_table(["t (s)", "downstream", "from", "to", "reason"], [
-            (f"{m['t']:.2f}", escape(m["downstream"]), m["from"], m["to"], escape(m["reason"]))
+            (f"{m['t']:.2f}", escape(m["downstream"]), escape(m["from"]), escape(m["to"]),
+             escape(m["reason"]))
             for m in report["breaker_timeline"]], text=True))
         parts.append(_table(["downstream", "faulty phase", "time to open", "time to close"], [
             (escape(d), escape(p), format_value(e["time_to_open"], "s"),

@@ -111,7 +111,8 @@ def latency_chart(report: Mapping[str, Any]) -> str:
             x0, x1 = frame.x(t), frame.x(t_next)
             parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 0.5):.1f}" '
                          f'height="14" fill="{STATE_COLORS.get(state, "#999")}">'
-                         f'<title>{escape(downstream)} {state} from {t:.2f}s</title></rect>')
+                         f'<title>{escape(downstream)} {escape(state)} from {t:.2f}s'
+                         '</title></rect>')
         parts.append(f'<text x="{PLOT_LEFT - 5}" y="{y + 11}" class="tick" '
                      f'text-anchor="end">{escape(downstream)}</text>')
     parts.append(_legend(["p50", "p95", "p99"], height - 14))

@@ -36,8 +36,9 @@ def parse_duration(value: object, field: str) -> float:
     if not seconds >= 0:  # negative or NaN
         raise ConfigError(field, f"expected {ALLOWED}, got {shown(value)}")
     if unit is None and seconds != 0:
-        raise ConfigError(field, f"{shown(value)} has no unit; did you mean {number}ms or "
-                                 f"{number}s?")
+        hint = f"did you mean {number}ms or {number}s?" if seconds <= MAX_DURATION else \
+            "durations take one, such as 300ms, and are at most 1 day"
+        raise ConfigError(field, f"{shown(value)} has no unit; {hint}")
     if seconds > MAX_DURATION:
         raise ConfigError(field, f"must be at most 1 day (24h), got {shown(value)}")
     return seconds

@@ -27,6 +27,7 @@ from reports.files import read_report
 from reports.html import render_html
 from reports.junit import render_junit
 from reports.markdown import render_markdown
+from reports.report_schema import check_report
 from reports.terminal import baseline_table, full_report
 from sim.errors import ConfigError
 from tests.cli_helpers import run_sim
@@ -146,3 +147,25 @@ def test_deep_nesting_is_one_line(tmp_path: Path) -> None:
     result = run_sim("report", str(path))
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {path}: RUN: not a report.json (nested too deeply)"
+
+
+def test_no_string_in_a_report_becomes_html(tmp_path: Path, original: Original) -> None:
+    """`sim report --write` renders a hand-edited report.json: no string field of it may
+    turn into markup in report.html."""
+    payload = "<img src=x onerror=alert(1)>"
+    strings = [p for p in original.paths if isinstance(_at(original.report, p), str)]
+    assert len(strings) > 20
+    for path in strings:
+        edited = original.copy()
+        _at(edited, path[:-1])[path[-1]] = payload
+        try:
+            checked = check_report(edited, "report.json")
+        except ConfigError:
+            continue
+        assert "<img" not in render_html(checked), path
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        node = node[key]
+    return node

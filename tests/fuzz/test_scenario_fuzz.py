@@ -10,8 +10,10 @@ other exception. An accepted Scenario is usable: its PolicySet and FaultPlan bui
 survives a JSON round trip of its dict, `Scenario.from_dict(to_dict()) == s`
 (scenarios/model.py's contract; report.json holds that dict).
 
-Nothing in a scenario file is evaluated: strings such as `__import__('os').system(...)`,
-`${...}` or `$(...)` are kept literally or refused, and run nothing.
+Nothing in a scenario file is evaluated or interpreted: strings such as
+`__import__('os').system(...)`, `${...}`, `$(...)`, `<script>` or `[bold]` are kept
+literally or refused, and reach report.html, junit.xml and the terminal as the same text
+(escaped), run nothing and inject nothing.
 
 Regressions: this file found six ways out of that contract, all fixed; each keeps an
 explicit test below, and the properties generate those inputs too:
@@ -34,7 +36,10 @@ explicit test below, and the properties generate those inputs too:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import html
+import io
 import itertools
 import json
 import math
@@ -44,11 +49,16 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rich.console import Console
 
+from reports.html import render_html
+from reports.junit import render_junit
+from reports.terminal import full_report
 from scenarios.loader import CATALOGUE, builtin_names, validate_file
 from scenarios.model import Scenario
 from sim.errors import ConfigError, SimError
@@ -583,18 +593,42 @@ def documents_with(payload: str) -> list[dict[str, Any]]:
     ]
 
 
-def test_nothing_in_a_scenario_is_evaluated(tmp_path: Path) -> None:
+MARKUP = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[bold red]x[/]",
+          "]]><injected/>", "&amp; &lt;"]
+
+
+def test_strings_are_kept_literally_and_escaped_in_every_report(
+        tmp_path: Path, built_report: dict[str, Any]) -> None:
+    """Each string a scenario file holds reaches the scenario and every rendering of a
+    report as the same text: never run, never read as HTML, XML or rich markup."""
     marker = tmp_path / "pwned"
-    accepted = 0
-    for payload in payloads(marker):
+    for payload in [*payloads(marker), *MARKUP]:
+        kept = 0
         for document in documents_with(payload):
             scenario = check_document(tmp_path, document)
-            if scenario is not None:  # kept, literally
-                accepted += 1
-                text = json.dumps(scenario.to_dict())
-                assert json.dumps(payload)[1:-1] in text, (payload, text)
+            if scenario is None:
+                continue
+            kept += 1
+            text = json.dumps(scenario.to_dict())
+            assert json.dumps(payload)[1:-1] in text, (payload, text)
+            report = {**copy.deepcopy(built_report), "scenario": scenario.to_dict()}
+            assert_rendered_literally(report, payload)
+        assert kept >= 2, payload  # at least description and why, each time
         assert not marker.exists(), payload
-    assert accepted >= 2 * len(payloads(marker))  # at least description and why each time
+
+
+def assert_rendered_literally(report: dict[str, Any], payload: str) -> None:
+    report["slos"][0].update(passed=False, rule=payload)
+    report["problems"] = [payload]
+    page = render_html(report)
+    assert html.escape(payload) in page
+    assert "<script" not in page and "<img" not in page and "<injected" not in page
+    root = ElementTree.fromstring(render_junit([report]))
+    messages = {failure.get("message") for failure in root.iter("failure")}
+    assert payload in messages
+    console = Console(width=400, record=True, file=io.StringIO(), color_system=None)
+    console.print(full_report(report))
+    assert payload in console.export_text()
 
 
 def test_nothing_is_evaluated_through_the_cli(tmp_path: Path) -> None:
