@@ -3,6 +3,7 @@ small page (plain HTML and script, no build) that locust's UI shows in a side pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,9 +19,12 @@ def _number(fields: Mapping[str, Any], name: str) -> float | None:
     if not raw:
         return None
     try:
-        return float(raw)
+        number = float(raw)
     except ValueError:
-        raise ConfigError(name, f"expected a number, got {raw[:40]!r}") from None
+        number = math.nan
+    if not math.isfinite(number):  # "nan" and "inf" parse, then break every range check
+        raise ConfigError(name, f"expected a number, got {raw[:40]!r}")
+    return number
 
 
 def _text(fields: Mapping[str, Any], name: str) -> str | None:
