@@ -10,7 +10,7 @@ from sim.faults.answers import Answer, Serve, json_reply
 from sim.faults.base import Fault, Injection
 from sim.faults.spec import SpecReader
 
-MAX_ATTEMPTS = 1_000_000  # per key; more is a typo (and a key table that never empties)
+MAX_ATTEMPTS = 1_000_000  # per key: more is a typo, not an experiment
 
 # How many request keys a fail_first remembers; past it the least recently seen key is
 # forgotten (and fails again if it comes back), so a scan over unique URLs cannot grow
