@@ -106,8 +106,9 @@ def _options(hint: Any) -> tuple[Any, ...]:
 
 def _convert(value: Any, hint: Any, current: Any, path: str) -> Any:
     options = _options(hint)
-    if isinstance(value, str) and value.lower() in ("none", "off", "null") and \
-            type(None) in options:
+    switched_off = value is None or (isinstance(value, str) and
+                                     value.lower() in ("none", "off", "null"))
+    if switched_off and type(None) in options:
         return None
     if _dataclass_in(hint) is not None:
         raise ConfigError(path, "is a table of settings; set its fields, e.g. "

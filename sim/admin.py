@@ -85,8 +85,9 @@ async def put_faults(request: web.Request) -> web.Response:
         # JSON is UTF-8 (RFC 8259): a declared charset=bogus must not become a 500.
         body = json.loads((await request.read()).decode("utf-8"))
     except (ValueError, RecursionError):
-        return _error(400, "body: not valid UTF-8 JSON; expected a list of fault objects such "
-                           'as [{"type": "latency", "delay": "300ms"}]', field="body")
+        return _error(400, "body: not valid JSON (in UTF-8); expected a list of fault "
+                           'objects such as [{"type": "latency", "delay": "300ms"}]',
+                      field="body")
     if isinstance(body, dict) and set(body) == {"faults"}:
         body = body["faults"]
     try:

@@ -66,7 +66,7 @@ async def test_json_nested_thousands_deep_is_a_400(
     async with client.put(f"{sim_host.urls['admin']}/faults/cart", data=body,
                           headers={"Content-Type": "application/json"}) as answer:
         assert answer.status == 400
-        assert "not valid UTF-8 JSON" in (await answer.json())["error"]
+        assert "not valid JSON (in UTF-8)" in (await answer.json())["error"]
 
 
 async def test_non_utf8_authorization_bytes_are_a_401(token_host: SimHost) -> None:

@@ -47,6 +47,7 @@ import os
 import subprocess
 import tomllib
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -489,9 +490,13 @@ def test_keys_with_line_breaks(workdir: Path, where: str, char: str) -> None:
 @pytest.mark.parametrize("delay", [0.30000000000000004, 1.2345678901234567, 1e-9, 5e-324,
                                    59.99999999999999, 7200.000000000001])
 def test_fault_durations_survive_the_dict_round_trip(workdir: Path, delay: float) -> None:
+    def seconds(value: float) -> str:  # every digit repr() has, with a unit
+        return format(Decimal(repr(value)), "f") + "s"
+
     document = {"name": "x", "phases": [{"name": "a", "duration": "1s", "faults": {
-        "cart": [{"type": "latency", "dist": "uniform", "min": delay, "max": delay * 2,
-                  "jitter": delay}, {"type": "slow_body", "duration": delay}]}}]}
+        "cart": [{"type": "latency", "dist": "uniform", "min": seconds(delay),
+                  "max": seconds(delay * 2), "jitter": seconds(delay)},
+                 {"type": "slow_body", "duration": seconds(delay)}]}}]}
     assert check_document(workdir, document) is not None  # with the round trip in it
 
 
