@@ -53,14 +53,19 @@ def test_baseline_against_itself_passes(report: dict[str, Any]) -> None:
 
 
 def test_latency_tolerance_is_relative_with_a_floor(report: dict[str, Any]) -> None:
-    worse = copy.deepcopy(report)
-    base_p99 = report["client"]["overall"]["p99"]
-    # The floor (20 ms) is larger than 25% of a small p99: +19 ms passes, +30 ms fails.
-    worse["client"]["overall"]["p99"] = base_p99 * 1.25 + 0.001
-    result = compare(report, worse)
-    check = next(c for c in result["checks"] if c["id"] == "baseline:p99[all]")
+    def p99_check(base_p99: float, new_p99: float) -> dict[str, Any]:
+        base, new = copy.deepcopy(report), copy.deepcopy(report)
+        base["client"]["overall"]["p99"], new["client"]["overall"]["p99"] = base_p99, new_p99
+        return next(c for c in compare(base, new)["checks"] if c["id"] == "baseline:p99[all]")
+
+    # 25% of a 200 ms p99 is past the floor: +51 ms fails.
+    check = p99_check(0.2, 0.2 * 1.25 + 0.001)
     assert not check["passed"]
     assert "allowed +25% or +20 ms" in check["rule"]
+    # The floor (20 ms) is larger than 25% of a 40 ms p99: +19 ms passes, +30 ms fails.
+    assert p99_check(0.04, 0.059)["passed"]
+    assert not p99_check(0.04, 0.07)["passed"]
+    base_p99 = report["client"]["overall"]["p99"]
     better = copy.deepcopy(report)
     better["client"]["overall"]["p99"] = base_p99 / 2
     assert compare(report, better)["passed"]
