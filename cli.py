@@ -70,6 +70,24 @@ def _port_option(name: str) -> Any:
                         rich_help_panel="Ports")
 
 
+def _run_port_option(name: str) -> Any:
+    text = (f"{name} port (0 = any free port; default: free, or the book's "
+            f"{DEFAULT_PORTS[name]} with --target)") if name != "bff" else \
+        "our BFF's port (default: any free port; unused with --target)"
+    return typer.Option(f"--{name}-port", min=0, max=65535, rich_help_panel="Ports",
+                        help=text)
+
+
+TARGET_HELP = "an external BFF's base URL; the simulator serves only the downstreams"
+PORTS_FILE_HELP = ("write the simulator's ports and URLs as JSON here once all listen "
+                   "(for the BFF under test to read); the run then waits for --target")
+WAIT_HELP = "how long an external BFF gets to accept connections, e.g. 30s"
+
+
+def _ports_given(**ports: int | None) -> tuple[tuple[str, int], ...]:
+    return tuple((name, port) for name, port in ports.items() if port is not None)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="address the services and BFF bind")] = "127.0.0.1",
@@ -200,13 +218,23 @@ def run(
         help="output directory (default: a new results/<time>-<scenario>-<policy>/)")
                    ] = None,
     processes: Annotated[int, typer.Option(help="locust worker processes (0 = one)")] = 0,
-    target: Annotated[str | None, typer.Option(
-        help="an external BFF's base URL; the simulator serves only the downstreams")] = None,
+    target: Annotated[str | None, typer.Option(help=TARGET_HELP)] = None,
     baseline: Annotated[str | None, typer.Option(
         help="a report.json (or run directory) to compare with, or last-pass")] = None,
     force: Annotated[bool, typer.Option(help="replace a run already in --out")] = False,
+    ports_file: Annotated[Path | None, typer.Option(help=PORTS_FILE_HELP)] = None,
+    target_wait: Annotated[str, typer.Option(help=WAIT_HELP)] = "30s",
+    products_port: Annotated[int | None, _run_port_option("products")] = None,
+    inventory_port: Annotated[int | None, _run_port_option("inventory")] = None,
+    favorites_port: Annotated[int | None, _run_port_option("favorites")] = None,
+    cart_port: Annotated[int | None, _run_port_option("cart")] = None,
+    admin_port: Annotated[int | None, _run_port_option("admin")] = None,
+    bff_port: Annotated[int | None, _run_port_option("bff")] = None,
 ) -> None:
-    """Run a scenario: simulator + BFF here, locust as a subprocess, report.json at the end."""
+    """Run a scenario: simulator + BFF here, locust as a subprocess, report.json at the end.
+
+    With --target the load goes to your BFF instead (exit 2 if it never accepts a
+    connection or never calls the simulator, 1 if it answers only errors)."""
     from scenarios.interrupt import install
 
     install()  # from the first moment: a signal is never lost (exit 130 or 143)
@@ -227,8 +255,15 @@ def run(
             chosen = chosen.with_users(check_range("--users", users, 1, MAX_USERS))
         check_range("--processes", processes, 0, MAX_PROCESSES)
         names = tuple(p.strip() for p in policy.split(",")) if policy else ()
+        if target is not None and (names or set_):
+            raise ConfigError("--policy", "an external BFF (--target) runs its own policies: "
+                                          "drop --policy and --set")
+        ports = _ports_given(products=products_port, inventory=inventory_port,
+                             favorites=favorites_port, cart=cart_port, admin=admin_port,
+                             bff=bff_port)
         request = RunRequest(chosen, names, tuple(set_ or ()), seed, out, processes, target,
-                             baseline, force=force)
+                             baseline, force=force, ports=ports, ports_file=ports_file,
+                             target_wait=parse_duration(target_wait, "--target-wait"))
         raise typer.Exit(run_command(request, console))
 
 
@@ -308,20 +343,36 @@ def smoke(
     out: Annotated[Path, typer.Option(help="output directory")] = Path("results/smoke"),
     duration: Annotated[str, typer.Option(help="length of each scenario")] = "15s",
     force: Annotated[bool, typer.Option(help="replace the runs already in --out")] = False,
+    target: Annotated[str | None, typer.Option(help=TARGET_HELP)] = None,
+    ports_file: Annotated[Path | None, typer.Option(help=PORTS_FILE_HELP)] = None,
+    target_wait: Annotated[str, typer.Option(help=WAIT_HELP)] = "30s",
+    products_port: Annotated[int | None, _run_port_option("products")] = None,
+    inventory_port: Annotated[int | None, _run_port_option("inventory")] = None,
+    favorites_port: Annotated[int | None, _run_port_option("favorites")] = None,
+    cart_port: Annotated[int | None, _run_port_option("cart")] = None,
+    admin_port: Annotated[int | None, _run_port_option("admin")] = None,
+    bff_port: Annotated[int | None, _run_port_option("bff")] = None,
 ) -> None:
-    """CI gate: the smoke-tagged scenarios, shortened; exit 1 on any breach."""
+    """CI gate: the smoke-tagged scenarios, shortened; exit 1 on any breach (2 if the
+    --target BFF is down or never calls the simulator)."""
     from scenarios.interrupt import install
 
     install()  # from the first moment: a signal is never lost (exit 130 or 143)
     from scenarios.smoke import smoke_command
+    from scenarios.target import ExternalTarget
     from sim.durations import parse_duration
 
     with user_errors():
         if update_baseline and baseline is None:
             raise ConfigError("--update-baseline", "needs --baseline FILE to write")
         seconds = parse_duration(duration, "--duration")
+        external = ExternalTarget(
+            target, ports_file, parse_duration(target_wait, "--target-wait"),
+            _ports_given(products=products_port, inventory=inventory_port,
+                         favorites=favorites_port, cart=cart_port, admin=admin_port,
+                         bff=bff_port))
         raise typer.Exit(smoke_command(out, seconds, baseline, update_baseline, console,
-                                       force))
+                                       force, external))
 
 
 @app.command()

@@ -16,6 +16,7 @@ from importlib import metadata
 from typing import Any
 
 from bff.policyset import PolicySet
+from reports.blackbox import BlackboxInputs, FaultWindow, infer, traffic_from_rows
 from reports.report_schema import REPORT_SCHEMA, REPORT_VERSION
 from reports.resilience import (
     armed_at,
@@ -52,6 +53,8 @@ class RunInputs:
     bff_state: Mapping[str, Any] | None
     # Per service, each decision stream's digest (FaultControl.decision_digests).
     decisions: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+    traffic: Sequence[Mapping[str, Any]] = ()  # scenarios/target.py TrafficSampler rows
+    fanout: Mapping[str, float] = dataclasses.field(default_factory=dict)
 
 
 def phase_bounds(scenario: Scenario) -> list[tuple[str, float, float]]:
@@ -88,6 +91,53 @@ def decision_digests(decisions: Mapping[str, Sequence[Mapping[str, Any]]] | None
     return {service: [{**stream, "t": round(stream["t"] - (t0 or 0.0), 4)}
                       for stream in streams]
             for service, streams in decisions.items()}
+
+
+def fault_windows(plan: FaultPlan, bounds: Sequence[tuple[str, float, float]]
+                  ) -> dict[str, list[FaultWindow]]:
+    """Per service, its faulty phases as time windows; a `down` one hides the attempts."""
+    spans = {name: (start, end) for name, start, end in bounds}
+    out: dict[str, list[FaultWindow]] = {}
+    for phase in plan.phases:
+        for service in SERVICES:
+            faults = phase.faults.get(service, plan.base.get(service, ()))
+            if faults and phase.name in spans:
+                start, end = spans[phase.name]
+                blind = any(f.kind == "down" for f in faults)
+                out.setdefault(service, []).append(FaultWindow(phase.name, start, end,
+                                                               not blind))
+    return out
+
+
+def blackbox(inputs: RunInputs, samples: Sequence[Any], t0: float | None,
+             bounds: Sequence[tuple[str, float, float]]) -> dict[str, Any]:
+    """The policies inferred from the traffic the simulator saw (any BFF)."""
+    if t0 is None or not inputs.traffic:
+        return {}
+    return infer(BlackboxInputs(traffic_from_rows(inputs.traffic, t0),
+                                [(s.t, s.t + s.latency) for s in samples],
+                                fault_windows(inputs.scenario.fault_plan(), bounds),
+                                inputs.fanout))
+
+
+def setup_error(target: str | None, overall: Mapping[str, Any],
+                inferred: Mapping[str, Any]) -> str | None:
+    """An external BFF that never called the simulator is not wired to it: a set-up error
+    (exit 2), not a verdict on the BFF."""
+    services = inferred.get("services", {})
+    if target is None or not overall["requests"] or not services or \
+            any(s["calls"] for s in services.values()):
+        return None
+    return (f"the target made 0 calls to {', '.join(SERVICES)}: is it configured with the "
+            f"simulator's ports (see --ports-file)?")
+
+
+def target_problems(target: str | None, overall: Mapping[str, Any]) -> list[str]:
+    """An external BFF that answers nothing but errors measured nothing worth a verdict."""
+    if target is None or not overall["requests"] or overall["failed"] < overall["requests"]:
+        return []
+    statuses = ", ".join(f"{k} x{v}" for k, v in overall["statuses"].items())
+    return [f"every page request to the target failed ({statuses})"]
 
 
 def environment(inputs: RunInputs) -> dict[str, Any]:
@@ -131,6 +181,12 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
     t0 = armed_at(inputs.events)
     timeline = breaker_timeline(inputs.events, t0) if t0 is not None else []
     plan = scenario.fault_plan()
+    overall = summarize(samples, duration)
+    problems += target_problems(inputs.target, overall)
+    inferred = blackbox(inputs, samples, t0, bounds)
+    wiring = setup_error(inputs.target, overall, inferred)
+    problems += [wiring] if wiring else []
+    external = inputs.target is not None
     report: dict[str, Any] = {
         "schema": REPORT_SCHEMA,
         "version": REPORT_VERSION,
@@ -139,12 +195,14 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
         "problems": problems,
         "scenario": without_seed(scenario.to_dict()),
         "seed": inputs.seed,  # the one seed field: the run's (`--seed` or the scenario's)
-        "policy": {"name": inputs.policy.name, "settings": dataclasses.asdict(inputs.policy)},
+        # An external BFF's policies are its own: the preset here never ran.
+        "policy": {"name": "external", "settings": None} if external else
+        {"name": inputs.policy.name, "settings": dataclasses.asdict(inputs.policy)},
         "target": inputs.target,
         "environment": environment(inputs),
         "phases": [{"name": n, "start": s, "end": e} for n, s, e in bounds],
         "client": {
-            "overall": summarize(samples, duration),
+            "overall": overall,
             "phases": per_phase(samples, bounds),
             "series": series(samples),
             "workers": raw.get("workers", 0),
@@ -161,8 +219,10 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
                                     for e in inputs.events
                                     if e["kind"] in ("phase_started", "timeline_ended")]},
         "resilience_series": list(inputs.counter_series),
+        "blackbox": inferred,
+        "setup_error": wiring,
     }
     verdicts = evaluate(scenario.slos, report)
     report["slos"] = [v.to_dict() for v in verdicts]
-    report["passed"] = all(v.passed for v in verdicts) and not problems
+    report["passed"] = not any(v.failed for v in verdicts) and not problems
     return report

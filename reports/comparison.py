@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from rich.table import Table
 
+from reports.html import STYLE
 from reports.slo import format_value
 from reports.svg import COLORS, WIDTH
 from sim.views import plain_row
@@ -91,18 +93,21 @@ def comparison_html(reports: Sequence[Mapping[str, Any]]) -> str:
     parts.append(f'<text x="70" y="{height + 40}" font-size="10" fill="{COLORS[0]}">p50 ms'
                  f'</text><text x="120" y="{height + 40}" font-size="10" '
                  f'fill="{COLORS[1]}">p99 ms</text></svg>')
+    # Each policy's run is in a directory named after it, next to comparison.html.
     table = "".join(
-        f"<tr><td>{escape(r['policy'])}</td><td>{r['p50'] * 1000:.0f}</td>"
+        f"<tr><td><a href=\"{quote(r['policy'])}/report.html\">{escape(r['policy'])}</a>"
+        f"</td><td>{r['p50'] * 1000:.0f}</td>"
         f"<td>{r['p99'] * 1000:.0f}</td><td>{r['failed'] * 100:.1f}</td>"
         f"<td>{r['degraded'] * 100:.1f}</td><td>{r['amplification']:.2f}</td>"
         f"<td>{escape(_open_text(r))}</td><td>{r['slos_passed']}/{r['slos']}</td></tr>"
         for r in rows)
-    return ("<!doctype html><html lang=en><head><meta charset=utf-8><title>comparison</title>"
-            "<style>body{font:14px system-ui,sans-serif;max-width:960px;margin:24px auto}"
-            "td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}"
-            "td:first-child,th:first-child{text-align:left}</style></head><body>"
-            f"<h1>{escape(reports[0]['scenario']['name'])}: policies side by side</h1>"
-            + "".join(parts) +
-            "<table><tr><th>policy</th><th>p50 ms</th><th>p99 ms</th><th>failed %</th>"
-            "<th>degraded %</th><th>max amplification</th><th>time to open</th><th>SLOs</th>"
-            f"</tr>{table}</table></body></html>")
+    name = escape(reports[0]["scenario"]["name"])
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
+            f"<title>{name}: policies side by side</title>"
+            f"<style>{STYLE}</style></head><body>"  # the run reports' own look
+            f"<h1>{name}: policies side by side</h1><p class=meta>One run per policy, "
+            "same scenario and seed; each policy's name links to its full report.</p>"
+            "<table><thead><tr><th>policy</th><th>p50 ms</th><th>p99 ms</th>"
+            "<th>failed %</th><th>degraded %</th><th>max amplification</th>"
+            f"<th>time to open</th><th>SLOs</th></tr></thead><tbody>{table}</tbody></table>"
+            "<h2>p50 and p99 by policy</h2>" + "".join(parts) + "</body></html>")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reports.slo import format_value
+from reports.blackbox_view import breaker_rows, traffic_rows
+from reports.slo import format_value, status_of
 from reports.terminal import ms, pct
+
+NA = "n/a"
+STATUS_MARK = {"pass": "✅", "fail": "❌", "n/a": "➖ n/a"}
 
 
 def render_markdown(report: Mapping[str, Any]) -> str:
@@ -24,7 +28,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if report.get("problems"):
         lines.append("")
     lines += ["### SLOs", "", "| | rule |", "| --- | --- |"]
-    lines += [f"| {'✅' if v['passed'] else '❌'} | {v['rule']} |" for v in report["slos"]]
+    lines += [f"| {STATUS_MARK.get(status_of(v), '➖')} | {v['rule']} |" for v in report["slos"]]
     lines += ["", "### Client latency (ms)", "",
               "| phase | requests | req/s | p50 | p95 | p99 | max | degraded % | failed % |",
               "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -56,4 +60,55 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                       "| --- | --- | ---: | ---: |"]
             lines += [f"| {d} | {p} | {format_value(e['time_to_open'], 's')} | "
                       f"{format_value(e['time_to_close'], 's')} |" for d, p, e in scored]
+    lines += _blackbox_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    return [f"| {' | '.join(head)} |",
+            "| " + " | ".join("---" if i < 2 else "---:" for i in range(len(head))) + " |",
+            *(f"| {' | '.join(_cell(c) for c in row)} |" for row in rows)]
+
+
+def _blackbox_markdown(report: Mapping[str, Any]) -> list[str]:
+    if not report.get("blackbox", {}).get("services"):
+        return []
+    lines = ["", "### Seen from the simulator", "",
+             "Inferred from the calls the simulated services saw, for any BFF"
+             + (" (our BFF's own telemetry in the (BFF) columns)." if
+                report.get("target") is None else "."), ""]
+    lines += _table(*traffic_rows(report))
+    head, rows = breaker_rows(report)
+    if rows:
+        lines += ["", *_table(head, rows)]
+    return lines
+
+
+def rollup_markdown(reports: Sequence[Mapping[str, Any]]) -> str:
+    """One row per scenario, for the top of a PR comment; the details follow it."""
+    failed = sum(not r["passed"] for r in reports)
+    lines = [f"## bff-sim: {len(reports) - failed} of {len(reports)} scenarios passed", "",
+             "| | scenario | policy | requests | p95 ms | failed % | SLOs | baseline | "
+             "first failure |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for report in reports:
+        overall = report["client"]["overall"]
+        slos = [status_of(v) for v in report["slos"]]
+        checks = report.get("baseline", {}).get("checks", [])
+        failures = [*report.get("problems", []),
+                    *(v["rule"] for v in [*report["slos"], *checks]
+                      if status_of(v) == "fail")]
+        baseline = f"{sum(status_of(c) == 'pass' for c in checks)}/{len(checks)}" \
+            if "baseline" in report else "-"
+        lines.append(
+            f"| {'✅' if report['passed'] else '❌'} | {report['scenario']['name']} | "
+            f"{report['policy']['name']} | {overall['requests']} | {ms(overall['p95'])} | "
+            f"{pct(overall['error_ratio'])} | {slos.count('pass')}/{len(slos)}"
+            f"{f' ({slos.count(NA)} n/a)' if NA in slos else ''} | {baseline} | "
+            f"{_cell(failures[0]) if failures else ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """A table cell: pipes escaped, one line."""
+    return text.replace("|", "\\|").replace("\n", " ")

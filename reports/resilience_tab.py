@@ -21,7 +21,8 @@ DOWNSTREAM_COLUMNS = (
     ("fallbacks", "Fallbacks served"),
 )
 TRANSITION_COLUMNS = (
-    ("t", "t (s)"), ("breaker", "Breaker"), ("change", "Change"), ("reason", "Reason"),
+    ("t", "s since Start"), ("breaker", "Breaker"), ("change", "Change"),
+    ("reason", "Reason"),
     ("failurerate", "Failure rate"), ("slowrate", "Slow-call rate"),
 )
 RESILIENCE_TAB, TRANSITIONS_TAB = "resilience", "transitions"
@@ -126,13 +127,20 @@ def phase_row(state: Mapping[str, Any]) -> dict[str, Any]:
 
 def transition_rows(events: Iterable[Mapping[str, Any]], limit: int = 12
                     ) -> list[dict[str, Any]]:
-    """The newest breaker transitions first, each with the reason it gave."""
+    """The newest breaker transitions of the current test first, each with the reason it
+    gave; its time counts from Start (the last arming of the phases: `phase_started` with
+    index 0), not from when the simulator started. Before any Start: since the sim began."""
+    events = list(events)
+    starts = [float(e.get("t", 0.0)) for e in events
+              if e.get("kind") == "phase_started" and e.get("index") == 0]
+    start = starts[-1] if starts else 0.0
     rows = []
     for event in events:
-        if event.get("kind") != "breaker_transition":
-            continue
+        t = float(event.get("t", 0.0))
+        if event.get("kind") != "breaker_transition" or t < start:
+            continue  # an earlier test's transitions are not this one's
         rows.append({
-            "t": f"{float(event.get('t', 0.0)):.1f}",
+            "t": f"{t - start:.1f}",
             "breaker": event.get("breaker", "?"),
             "change": f"{event.get('from_state', '?')} -> {event.get('to_state', '?')}",
             "reason": event.get("reason", ""),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
@@ -12,13 +13,26 @@ STATE_COLORS = {"closed": "#7fc97f", "open": "#e34a33", "half_open": "#fdc086",
                 "forced_open": "#b30000", "disabled": "#bbbbbb", "metrics_only": "#80b1d3"}
 
 
+def nice_max(value: float) -> tuple[float, float]:
+    """(axis top, tick step): round steps of 1, 2, 2.5 or 5 x 10^k, at most 5 ticks, so a
+    reader sees 0, 50, 100, 150, 200 rather than 0, 57.3, 114.6, ..."""
+    if value <= 0:
+        return 1.0, 0.25
+    magnitude = 10 ** math.floor(math.log10(value / 4))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * magnitude
+        if value / step <= 4:
+            return math.ceil(value / step - 1e-9) * step, step
+    return 10 * magnitude * 4, 10 * magnitude
+
+
 class Frame:
     """Maps (t, value) to pixels for one plot area."""
 
-    def __init__(self, total: float, top: float, height: float, ymax: float) -> None:
+    def __init__(self, total: float, top: float, height: float, data_max: float) -> None:
         self.total = max(total, 1e-9)
         self.top, self.height = top, height
-        self.ymax = ymax if ymax > 0 else 1.0
+        self.ymax, self.step = nice_max(data_max)
         self.width = WIDTH - PLOT_LEFT - PLOT_RIGHT
 
     def x(self, t: float) -> float:
@@ -43,8 +57,9 @@ def _phase_shading(frame: Frame, phases: Sequence[Mapping[str, Any]], bottom: fl
 def _axis(frame: Frame, label: str, fmt: str) -> str:
     parts = [f'<line x1="{PLOT_LEFT}" y1="{frame.top + frame.height}" x2="{WIDTH - PLOT_RIGHT}"'
              f' y2="{frame.top + frame.height}" stroke="#999"/>']
-    for i in range(5):
-        value = frame.ymax * i / 4
+    ticks = round(frame.ymax / frame.step)
+    for i in range(ticks + 1):
+        value = frame.step * i
         y = frame.y(value)
         parts.append(f'<text x="{PLOT_LEFT - 5}" y="{y + 4:.1f}" class="tick" '
                      f'text-anchor="end">{format(value, fmt)}</text>')
@@ -85,67 +100,135 @@ def _legend(names: Sequence[str], top: float) -> str:
     return "".join(parts)
 
 
-def latency_chart(report: Mapping[str, Any]) -> str:
-    """Client p50/p95/p99 per second, phases shaded, one breaker state band per breaker."""
-    phases = report["phases"]
-    total = max((p["end"] for p in phases), default=1.0)
-    rows = report["client"]["series"]
-    ymax = max((r["p99"] for r in rows), default=0.0) * 1000 * 1.1 or 100.0
-    frame = Frame(total, 20, 220, ymax)
-    breakers = sorted({m["downstream"] for m in report["breaker_timeline"]})
-    band_top = frame.top + frame.height + 26
-    height = band_top + 18 * len(breakers) + 30
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-             f'class="chart" role="img" aria-label="latency over time">',
-             _phase_shading(frame, phases, frame.top + frame.height),
-             _axis(frame, "latency (ms)", ".0f"),
-             _time_axis(frame, frame.top + frame.height + 14)]
-    for index, key in enumerate(("p50", "p95", "p99")):
-        points = [(r["t"] + 0.5, r[key] * 1000) for r in rows if r["requests"]]
-        parts.append(_line(frame, points, COLORS[index], key))
-    for index, downstream in enumerate(breakers):
-        y = band_top + 18 * index
+def breaker_bands(report: Mapping[str, Any]) -> list[Band]:
+    """Each breaker's state over the run, coloured (our BFF's own timeline)."""
+    total = max((p["end"] for p in report["phases"]), default=1.0)
+    bands = []
+    for downstream in sorted({m["downstream"] for m in report["breaker_timeline"]}):
         moves = [m for m in report["breaker_timeline"] if m["downstream"] == downstream]
         starts = [(0.0, "closed")] + [(m["t"], m["to"]) for m in moves]
-        for (t, state), (t_next, _) in zip(starts, [*starts[1:], (total, "")], strict=True):
-            x0, x1 = frame.x(t), frame.x(t_next)
+        bands.append((downstream, [
+            (t, t_next, STATE_COLORS.get(state, "#999"), f"{downstream} {state} from {t:.2f}s")
+            for (t, state), (t_next, _) in zip(starts, [*starts[1:], (total, "")],
+                                               strict=True)]))
+    return bands
+
+
+def latency_chart(report: Mapping[str, Any]) -> str:
+    """Client p50/p95/p99 per second, phases shaded, one breaker state band per breaker."""
+    rows = [r for r in report["client"]["series"] if r["requests"]]
+    lines = {key: [(r["t"] + 0.5, r[key] * 1000) for r in rows] for key in ("p50", "p95", "p99")}
+    return series_chart(report, lines, "latency (ms)", ".0f", bands=breaker_bands(report))
+
+
+Segment = tuple[float, float, str, str]  # start s, end s, colour, tooltip
+Band = tuple[str, list[Segment]]  # a labelled row of coloured time segments
+
+
+def _bands(frame: Frame, bands: Sequence[Band], top: float) -> str:
+    parts = []
+    for row, (label, segments) in enumerate(bands):
+        y = top + 18 * row
+        for start, end, color, title in segments:
+            x0, x1 = frame.x(start), frame.x(end)
             parts.append(f'<rect x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 0.5):.1f}" '
-                         f'height="14" fill="{STATE_COLORS.get(state, "#999")}">'
-                         f'<title>{escape(downstream)} {escape(state)} from {t:.2f}s'
-                         '</title></rect>')
+                         f'height="14" fill="{color}"><title>{escape(title)}</title></rect>')
         parts.append(f'<text x="{PLOT_LEFT - 5}" y="{y + 11}" class="tick" '
-                     f'text-anchor="end">{escape(downstream)}</text>')
-    parts.append(_legend(["p50", "p95", "p99"], height - 14))
-    parts.append("</svg>")
+                     f'text-anchor="end">{escape(label)}</text>')
     return "".join(parts)
 
 
-def activity_chart(report: Mapping[str, Any]) -> str:
-    """Attempts, retries, fallbacks and rejected calls per second (all downstreams)."""
-    rows = report.get("resilience_series", [])
+def series_chart(report: Mapping[str, Any], lines: Mapping[str, Sequence[tuple[float, float]]],
+                 label: str, fmt: str, top: float | None = None,
+                 bands: Sequence[Band] = ()) -> str:
+    """Lines per second over the phases, on a round y axis (`top`: a fixed one, e.g. 100 %),
+    with labelled bands under the plot (faults, breaker states) on the same time axis."""
     phases = report["phases"]
     total = max((p["end"] for p in phases), default=1.0)
-    keys = {"attempts": "bff_attempts_total|", "retries": "bff_retries_scheduled_total|",
-            "fallbacks": "bff_fallbacks_total|", "not permitted":
-            "bff_breaker_not_permitted_total|"}
-    lines: dict[str, list[tuple[float, float]]] = {name: [] for name in keys}
-    previous = 0.0
-    for row in rows:
-        span = max(row["t"] - previous, 1e-3)
-        for name, prefix in keys.items():
-            value = sum(v for k, v in row.items() if k.startswith(prefix))
-            lines[name].append((row["t"], value / span))
-        previous = row["t"]
-    ymax = max((v for points in lines.values() for _, v in points), default=0.0) * 1.1 or 1.0
-    frame = Frame(total, 20, 180, ymax)
-    height = frame.top + frame.height + 50
+    data_max = max((v for points in lines.values() for _, v in points), default=0.0)
+    frame = Frame(total, 20, 160, top if top is not None else data_max)
+    band_top = frame.top + frame.height + 26
+    height = band_top + 18 * len(bands) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-             f'class="chart" role="img" aria-label="policy activity over time">',
+             f'class="chart" role="img" aria-label="{escape(label)} over time">',
              _phase_shading(frame, phases, frame.top + frame.height),
-             _axis(frame, "per second", ".0f"),
-             _time_axis(frame, frame.top + frame.height + 14)]
+             _axis(frame, label, fmt), _time_axis(frame, frame.top + frame.height + 14)]
     for index, (name, points) in enumerate(lines.items()):
-        parts.append(_line(frame, points, COLORS[index], name))
+        parts.append(_line(frame, points, COLORS[index % len(COLORS)], name))
+    parts.append(_bands(frame, bands, band_top))
     parts.append(_legend(list(lines), height - 14))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _per_second(rows: Sequence[Mapping[str, Any]], prefixes: Mapping[str, str]
+                ) -> dict[str, list[tuple[float, float]]]:
+    lines: dict[str, list[tuple[float, float]]] = {name: [] for name in prefixes}
+    previous = 0.0
+    for row in rows:
+        span = max(row["t"] - previous, 1e-3)
+        for name, prefix in prefixes.items():
+            value = sum(v for k, v in row.items() if k.startswith(prefix))
+            lines[name].append((row["t"], value / span))
+        previous = row["t"]
+    return lines
+
+
+def load_chart(report: Mapping[str, Any]) -> str:
+    """Requests per second, as the clients sent them."""
+    rows = report["client"]["series"]
+    return series_chart(report, {"req/s": [(r["t"] + 0.5, r["requests"]) for r in rows]},
+                        "requests per second", ".0f")
+
+
+def outcome_chart(report: Mapping[str, Any]) -> str:
+    """Failed and degraded answers as a share of each second's requests (0-100 %)."""
+    rows = [r for r in report["client"]["series"] if r["requests"]]
+    return series_chart(report, {
+        "failed %": [(r["t"] + 0.5, 100 * r["failed"] / r["requests"]) for r in rows],
+        "degraded %": [(r["t"] + 0.5, 100 * r["degraded"] / r["requests"]) for r in rows]},
+        "% of requests", ".0f", top=100.0)
+
+
+FAULT_COLOR = "#9e9ac8"
+
+
+def fault_bands(report: Mapping[str, Any]) -> list[Band]:
+    """Per faulty service, what the plan injected in which phase: the cause, to read
+    against the policies' activity above it (the effect)."""
+    plan = report["faults"]["plan"]
+    spans = {p["name"]: (p["start"], p["end"]) for p in report["phases"]}
+    bands: dict[str, list[Segment]] = {}
+    for phase in plan["phases"]:
+        for service in sorted({*phase["faults"], *plan["faults"]}):
+            faults = phase["faults"].get(service, plan["faults"].get(service, []))
+            if faults and phase["name"] in spans:
+                start, end = spans[phase["name"]]
+                kinds = ", ".join(str(f.get("type")) for f in faults)
+                bands.setdefault(service, []).append(
+                    (start, end, FAULT_COLOR, f"{service}: {kinds} in {phase['name']}"))
+    return sorted(bands.items())
+
+
+def activity_chart(report: Mapping[str, Any]) -> str:
+    """Attempts, fallbacks and rejected calls per second (all downstreams), with the
+    injected faults in bands under it on the same time axis."""
+    lines = _per_second(report.get("resilience_series", []), {
+        "attempts": "bff_attempts_total|", "fallbacks": "bff_fallbacks_total|",
+        "not permitted": "bff_breaker_not_permitted_total|"})
+    return series_chart(report, lines, "per second", ".0f", bands=fault_bands(report))
+
+
+def retry_chart(report: Mapping[str, Any]) -> str:
+    """Retries per second on their own scale: next to attempts they would be a flat line."""
+    lines = _per_second(report.get("resilience_series", []),
+                        {"retries": "bff_retries_scheduled_total|"})
+    return series_chart(report, lines, "retries per second", "g", bands=fault_bands(report))
+
+
+def calls_chart(report: Mapping[str, Any]) -> str:
+    """Any BFF: the calls each simulated service saw per second, the faults under them."""
+    series = report.get("blackbox", {}).get("calls_series", {})
+    lines = {name: [(i + 0.5, float(n)) for i, n in enumerate(counts)]
+             for name, counts in series.items()}
+    return series_chart(report, lines, "calls per second", ".0f", bands=fault_bands(report))

@@ -10,9 +10,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from reports.blackbox_view import blackbox_table
+from reports.fit import Col, fit
 from reports.live import STATE_STYLE
-from reports.slo import format_value
+from reports.slo import format_value, status_of
 from sim.views import plain_row
+
+STATUS_STYLE = {"pass": "green", "fail": "red", "n/a": "yellow"}
 
 
 def ms(seconds: float | None) -> str:
@@ -41,42 +45,46 @@ def header(report: Mapping[str, Any]) -> Text:
     return text
 
 
-def phases_table(report: Mapping[str, Any]) -> Table:
-    table = Table(title="client latency by phase (exact, from every request)",
-                  title_justify="left")
-    for column in ("phase", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
-                   "complete %", "degraded %", "failed %"):
-        table.add_column(column, justify="left" if column == "phase" else "right")
-    rows = [*report["client"]["phases"].items(), ("all", report["client"]["overall"])]
-    for name, stats in rows:
+def phases_table(report: Mapping[str, Any]) -> RenderableType:
+    columns = [Col("phase", numeric=False, keep=99), Col("requests", keep=3),
+               Col("req/s", keep=2), Col("p50 ms", keep=5), Col("p95 ms", keep=6),
+               Col("p99 ms", keep=5), Col("max ms", keep=1), Col("complete %"),
+               Col("degraded %", keep=4), Col("failed %", keep=6)]
+    rows, styles = [], []
+    for name, stats in [*report["client"]["phases"].items(),
+                        ("all", report["client"]["overall"])]:
         count = stats["requests"] or 1
-        plain_row(table, name, str(stats["requests"]), f"{stats['rps']:.1f}", ms(stats["p50"]),
-                      ms(stats["p95"]), ms(stats["p99"]), ms(stats["max"]),
-                      pct(stats["complete"] / count), pct(stats["degraded"] / count),
-                      pct(stats["failed"] / count),
-                      style="bold" if name == "all" else None)
-    return table
+        rows.append([name, str(stats["requests"]), f"{stats['rps']:.1f}", ms(stats["p50"]),
+                     ms(stats["p95"]), ms(stats["p99"]), ms(stats["max"]),
+                     pct(stats["complete"] / count), pct(stats["degraded"] / count),
+                     pct(stats["failed"] / count)])
+        styles.append("bold" if name == "all" else None)
+    return fit("client latency by phase (exact, from every request)", columns, rows, styles)
 
 
-def downstreams_table(report: Mapping[str, Any]) -> Table:
-    table = Table(title="what the policies did, per downstream", title_justify="left")
-    for column in ("downstream", "calls", "attempts", "ampl.", "per-try t/o",
-                   "deadline t/o", "retries", "retries blocked", "not permitted",
-                   "bulkhead", "fallbacks", "abandoned"):
-        table.add_column(column, justify="left" if column == "downstream" else "right")
+def downstreams_table(report: Mapping[str, Any]) -> RenderableType:
+    columns = [Col("downstream", numeric=False, keep=99), Col("calls", keep=5),
+               Col("attempts", keep=4), Col("ampl.", keep=6), Col("per-try t/o", keep=3),
+               Col("deadline t/o", keep=1), Col("retries", keep=3),
+               Col("retries blocked", numeric=False), Col("not permitted", keep=5),
+               Col("bulkhead"), Col("fallbacks", numeric=False, keep=2),
+               Col("abandoned", keep=2)]
+    rows = []
     for name, stats in report["downstreams"].items():
         blocked = ", ".join(f"{k} {v}" for k, v in stats["retries_blocked"].items()) or "0"
         fallbacks = ", ".join(f"{k} {v}" for k, v in stats["fallbacks"].items()) or "0"
-        plain_row(table, name, str(stats["calls"]), str(stats["attempts"]),
-                      f"{stats['amplification']:.2f}", str(stats["timeouts_per_try"]),
-                      str(stats["timeouts_deadline"]), str(stats["retries_scheduled"]),
-                      blocked, str(stats["not_permitted"]), str(stats["bulkhead_rejected"]),
-                      fallbacks, str(stats["abandoned"]))
-    return table
+        rows.append([name, str(stats["calls"]), str(stats["attempts"]),
+                     f"{stats['amplification']:.2f}", str(stats["timeouts_per_try"]),
+                     str(stats["timeouts_deadline"]), str(stats["retries_scheduled"]),
+                     blocked, str(stats["not_permitted"]), str(stats["bulkhead_rejected"]),
+                     fallbacks, str(stats["abandoned"])])
+    return fit("what the policies did, per downstream", columns, rows)
 
 
 def breaker_table(report: Mapping[str, Any]) -> RenderableType:
     moves = report["breaker_timeline"]
+    if report.get("target"):  # an external BFF's breakers are inferred further down
+        return Text("")
     if not moves:
         return Text("breakers: no transitions", style="dim")
     table = Table(title="breaker timeline (s since the phases started)", title_justify="left")
@@ -122,15 +130,14 @@ def scoring_table(report: Mapping[str, Any]) -> RenderableType:
             for phase, entry in score["phases"].items()]
     if not rows or not report["downstreams"]:
         return Text("")
-    table = Table(title="breakers scored against the injected faults", title_justify="left")
-    for column in ("downstream", "faulty phase", "time to open", "time to close",
-                   "false trips"):
-        table.add_column(column)
-    for downstream, phase, entry in rows:
-        plain_row(table, downstream, phase, format_value(entry["time_to_open"], "s"),
-                      format_value(entry["time_to_close"], "s"),
-                      str(report["scoring"][downstream]["false_trips"]))
-    return table
+    columns = [Col("downstream", numeric=False, keep=99), Col("faulty phase", numeric=False,
+               keep=99), Col("time to open", keep=9), Col("time to close", keep=9),
+               Col("false trips", keep=9)]
+    return fit("breakers scored against the injected faults", columns, [
+        [downstream, phase, format_value(entry["time_to_open"], "s"),
+         format_value(entry["time_to_close"], "s"),
+         str(report["scoring"][downstream]["false_trips"])]
+        for downstream, phase, entry in rows])
 
 
 def verdict_table(title: str, verdicts: Sequence[Mapping[str, Any]],
@@ -140,8 +147,9 @@ def verdict_table(title: str, verdicts: Sequence[Mapping[str, Any]],
     table.add_column("")
     table.add_column("rule")
     for verdict in verdicts:
-        mark = Text("PASS", style="green") if verdict["passed"] else Text("FAIL", style="red")
-        plain_row(table, mark, verdict["rule"])
+        status = status_of(verdict)
+        plain_row(table, Text(status.upper(), style=STATUS_STYLE.get(status, "yellow")),
+                  verdict["rule"])
     for note in notes:
         plain_row(table, Text("note", style="yellow"), note)
     return table
@@ -158,7 +166,7 @@ def full_report(report: Mapping[str, Any]) -> Group:
     if report["downstreams"]:
         parts.append(downstreams_table(report))
     parts += [breaker_table(report), state_strips(report), scoring_table(report),
-              slo_table(report)]
+              blackbox_table(report), slo_table(report)]
     return Group(*parts)
 
 

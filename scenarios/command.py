@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 
 from bff.overrides import build_policy_from, parse_assignment
 from bff.policyset import PolicySet, preset
@@ -32,7 +33,7 @@ from scenarios.run import FREE, RunOptions, run_scenario
 from sim import DEFAULT_PORTS
 from sim.errors import ConfigError
 
-EXIT_PASS, EXIT_BREACH = 0, 1  # usage errors exit 2 in cli.py; signals 128 + signal
+EXIT_PASS, EXIT_BREACH, EXIT_USAGE = 0, 1, 2  # usage errors raise; signals 128 + signal
 NO_PASS_YET = {"checks": [], "passed": True,
                "notes": ["no passing run of this scenario and policy in the history yet: "
                          "nothing to compare"]}
@@ -50,6 +51,18 @@ class RunRequest:
     baseline: str | None = None  # a report.json (or run dir), or "last-pass"
     history: Path = DEFAULT_DB
     force: bool = False  # replace runs already in --out
+    ports: tuple[tuple[str, int], ...] = ()  # --products-port etc. given; 0 = a free one
+    ports_file: Path | None = None
+    target_wait: float = 30.0  # seconds
+
+    def chosen_ports(self) -> dict[str, int]:
+        """An external BFF is configured for the book's ports, ours can use free ones;
+        the port options override either."""
+        return {**(DEFAULT_PORTS if self.target else FREE), **dict(self.ports)}
+
+    def policy_name(self, policy: PolicySet) -> str:
+        """The name a report (and the history) gives the run's policy."""
+        return "external" if self.target else policy.name
 
 
 @dataclass
@@ -114,7 +127,7 @@ async def _run_one(options: RunOptions, console: Console, interruption: Interrup
                    ) -> dict[str, Any]:
     stop = asyncio.Event()
     with interruption.waking(stop), \
-            Live(console=console, auto_refresh=False, transient=True) as live:
+            Live(console=console, auto_refresh=False, transient=False) as live:
         def tick(snapshot: LiveSnapshot) -> None:
             live.update(live_view(snapshot), refresh=True)
 
@@ -129,9 +142,8 @@ def execute(scenario: Scenario, policy: PolicySet, out: Path, seed: int, request
     from sim import aio
 
     interruption = install()
-    # An external BFF is configured for the book's ports; our own BFF can use free ones.
-    ports = dict(DEFAULT_PORTS) if request.target else dict(FREE)
-    options = RunOptions(scenario, policy, out, seed, request.processes, request.target, ports)
+    options = RunOptions(scenario, policy, out, seed, request.processes, request.target,
+                         request.chosen_ports(), request.ports_file, request.target_wait)
     report = (not_started(options) if interruption.interrupted
               else aio.run(_run_one(options, console, interruption)))
     if interruption.interrupted:  # also when it came after the load, while reporting
@@ -182,14 +194,28 @@ def last_look(finished: list[Finished], history: Path, code: int, console: Conso
     return interruption.exit_code
 
 
+def target_verdict(report: dict[str, Any], console: Console) -> int | None:
+    """One loud line for a run against an external BFF that measured nothing: exit 2 if
+    it never called the simulator (a set-up error), 1 if it answered only errors."""
+    if report.get("setup_error"):
+        console.print(f"[bold red]error:[/] {escape(report['setup_error'])}", highlight=False)
+        return EXIT_USAGE
+    failed = [p for p in report["problems"] if p.startswith("every page request")]
+    if report.get("target") and failed:
+        console.print(f"[bold red]error:[/] {escape(failed[0])}", highlight=False)
+        return EXIT_BREACH
+    return None
+
+
 def run_command(request: RunRequest, console: Console) -> int:
     install()
     check_target(request.target)
     names: tuple[str | None, ...] = request.policies or (None,)
     policies = [resolve_policy(request.scenario, name, request.assignments) for name in names]
     seed = request.seed if request.seed is not None else request.scenario.seed
-    bases = {p.name: load_baseline(request.baseline, request.scenario.name, p.name,
-                                   request.history) for p in policies} \
+    bases = {p.name: load_baseline(request.baseline, request.scenario.name,
+                                   request.policy_name(p), request.history)
+             for p in policies} \
         if request.baseline else {}
     several = len(policies) > 1
     root = request.out or default_out(request.scenario.name,
@@ -215,8 +241,8 @@ def _run_policies(request: RunRequest, policies: list[PolicySet], dirs: list[Pat
         finished.append(done)
         if done.report["interrupted"]:
             break
-        if not done.report["passed"]:
-            code = EXIT_BREACH
+        code = max(code, target_verdict(done.report, console) or
+                   (EXIT_PASS if done.report["passed"] else EXIT_BREACH))
     if len(policies) > 1 and len(finished) == len(policies) and not install().interrupted:
         reports, root = [done.report for done in finished], dirs[0].parent
         console.print(comparison_table(reports))

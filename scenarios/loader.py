@@ -15,6 +15,7 @@ from typing import Any
 
 from bff.overrides import build_policy, flatten
 from bff.policyset import PRESETS
+from scenarios.degraded import parse_rule
 from scenarios.fields import (
     MAX_USERS,
     check_keys,
@@ -47,7 +48,7 @@ PHASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 NAME_HELP = 'lowercase letters, digits and dashes, such as "slow-inventory"'
 
 TOP_KEYS = ("name", "description", "tags", "seed", "policy", "load", "faults", "phases",
-            "slo")
+            "slo", "degraded")
 POLICY_KEYS = ("preset", "overrides")
 LOAD_KEYS = ("users", "spawn_rate", "think_time")
 THINK_KEYS = ("min", "max")
@@ -111,8 +112,10 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
     base = parse_service_faults(data.get("faults"), "faults")
     phases = _phases(data.get("phases"))
     slos = _slos(data.get("slo"), phases, base)
+    degraded = () if data.get("degraded") is None else tuple(
+        (c["path"], c["is"]) for c in parse_rule(data["degraded"])["any"])
     return Scenario(name, description, tags, seed, preset, overrides, load, phases, base,
-                    slos, source)
+                    slos, source, degraded)
 
 
 def _name(value: object) -> str:

@@ -28,6 +28,8 @@ from locust import LoadTestShape, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.runners import MasterRunner, WorkerRunner
 
+from scenarios.degraded import DEFAULT_RULE, is_degraded
+
 OUTCOMES = {"complete": 0, "degraded": 1, "failed": 2}
 
 
@@ -109,9 +111,13 @@ class StorefrontUser(FastHttpUser):
             if status == 200:
                 try:
                     body = response.json()
-                    outcome = "degraded" if body.get("degraded") else "complete"
+                    if not isinstance(body, dict):
+                        raise ValueError("not a JSON object")
+                    # The scenario's rule (docs/scenarios.md#degraded): any BFF's shape.
+                    rule = SPEC.get("degraded") or DEFAULT_RULE
+                    outcome = "degraded" if is_degraded(body, rule) else "complete"
                     response.success()
-                except (ValueError, AttributeError):
+                except ValueError:
                     response.failure("200 with a body that is not the BFF's JSON")
             else:
                 response.failure(f"status {status}")

@@ -157,6 +157,16 @@ class Scenario:
     base_faults: ServiceFaults = field(default_factory=dict)
     slos: tuple[Slo, ...] = ()
     source: str = "<memory>"  # the file it came from, or "builtin:<name>"
+    # When a 200 answer counts as degraded: (path, check) pairs; () = the default rule.
+    degraded: tuple[tuple[str, str], ...] = ()
+
+    def degraded_rule(self) -> dict[str, Any]:
+        """scenarios/degraded.py's rule: the scenario's own, or the default."""
+        from scenarios.degraded import DEFAULT_RULE
+
+        if not self.degraded:
+            return DEFAULT_RULE
+        return {"any": [{"path": path, "is": check} for path, check in self.degraded]}
 
     @property
     def duration(self) -> float:
@@ -211,6 +221,7 @@ class Scenario:
             "faults": faults_to_dict(self.base_faults),
             "phases": [phase.to_dict() for phase in self.phases],
             "slo": [slo.to_dict() for slo in self.slos],
+            **({"degraded": self.degraded_rule()} if self.degraded else {}),
             "source": self.source,
         }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bff.policyset import PRESETS
+from scenarios.degraded import CHECKS
 from scenarios.fields import MAX_USERS
 from scenarios.loader import DEFAULT_USERS, NAME, PHASE_NAME
 from scenarios.model import METRICS
@@ -121,6 +122,15 @@ def _top() -> Schema:
                    "description": "the timeline, in order"},
         "slo": {"type": "array", "items": {"$ref": "#/$defs/slo"},
                 "description": "thresholds judged after the run (exit 1 when breached)"},
+        "degraded": {
+            "type": "object", "additionalProperties": False, "required": ["any"],
+            "description": "when a 200 answer counts as degraded: any condition holds "
+                           "(default: the book's shape, docs/scenarios.md#degraded)",
+            "properties": {"any": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["path", "is"],
+                "properties": {"path": {"type": "string", "description": "keys joined by "
+                                        "dots; key[*] for every element of a list"},
+                               "is": {"enum": list(CHECKS)}}}}}},
     }
     return props
 

@@ -10,17 +10,29 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from reports.baseline import compare
 from reports.files import write_json_atomic, write_text_atomic
 from reports.history import DEFAULT_DB
 from reports.junit import render_junit
-from reports.markdown import render_markdown
-from scenarios.command import EXIT_BREACH, EXIT_PASS, Finished, RunRequest, execute, last_look
+from reports.markdown import render_markdown, rollup_markdown
+from reports.slo import status_of
+from scenarios.command import (
+    EXIT_BREACH,
+    EXIT_PASS,
+    Finished,
+    RunRequest,
+    check_target,
+    execute,
+    last_look,
+    target_verdict,
+)
 from scenarios.interrupt import install
 from scenarios.loader import list_builtins
 from scenarios.model import Scenario
 from scenarios.outdir import check_out_dir, claim
+from scenarios.target import ExternalTarget
 from sim.errors import ConfigError
 from sim.views import plain_row
 
@@ -50,7 +62,10 @@ def read_smoke_baseline(path: Path) -> dict[str, Any]:
 
 
 def smoke_command(out: Path, per_scenario: float, baseline: Path | None, update: bool,
-                  console: Console, force: bool = False) -> int:
+                  console: Console, force: bool = False,
+                  external: ExternalTarget | None = None) -> int:
+    external = external or ExternalTarget()
+    check_target(external.url)
     scenarios = [s for s in list_builtins() if "smoke" in s.tags]
     if not scenarios:
         raise ConfigError("scenarios", "no built-in scenario is tagged smoke")
@@ -58,33 +73,39 @@ def smoke_command(out: Path, per_scenario: float, baseline: Path | None, update:
     lock = claim(out, [out, *(out / s.name for s in scenarios)], force)
     try:
         return _smoke(out, scenarios, per_scenario, stored, baseline if update else None,
-                      console)
+                      console, external)
     finally:
         os.close(lock)
 
 
 def _smoke(out: Path, scenarios: list[Scenario], per_scenario: float,
-           stored: dict[str, Any] | None, update: Path | None, console: Console) -> int:
+           stored: dict[str, Any] | None, update: Path | None, console: Console,
+           external: ExternalTarget) -> int:
     finished: list[Finished] = []
     code = EXIT_PASS
+    ports = external.ports
     for scenario in scenarios:
         if finished and install().interrupted:  # the first run reports it, even unstarted
             break
         shortened = scenario.with_duration(min(scenario.duration, per_scenario))
         run_dir = check_out_dir(out / scenario.name)
         base = None if stored is None else stored["reports"].get(scenario.name)
-        request = RunRequest(shortened, (), (), None, run_dir, 0, None,
-                             "smoke baseline" if base is not None else None)
+        request = RunRequest(shortened, (), (), None, run_dir, 0, external.url,
+                             "smoke baseline" if base is not None else None, ports=ports,
+                             ports_file=external.ports_file, target_wait=external.wait)
         done = execute(shortened, shortened.policy(), run_dir, shortened.seed, request,
                        console, base)
         report = done.report
         finished.append(done)
+        if external.url:  # the BFF under test was configured once: same ports every run
+            ports = tuple(report.get("ports", {}).items())
         console.print(f"{scenario.name}: {'passed' if report['passed'] else 'FAILED'}",
                       style="green" if report["passed"] else "bold red")
         if report["interrupted"]:
             break
-        if not report["passed"]:
-            code = EXIT_BREACH
+        console.print(failed_checks(report))
+        code = max(code, target_verdict(report, console) or
+                   (EXIT_PASS if report["passed"] else EXIT_BREACH))
     reports = [done.report for done in finished]
     write_summary(out, reports)
     console.print(smoke_table(reports))
@@ -100,7 +121,22 @@ def _smoke(out: Path, scenarios: list[Scenario], per_scenario: float,
 
 def write_summary(out: Path, reports: list[dict[str, Any]]) -> None:
     write_text_atomic(out / "junit.xml", render_junit(reports))
-    write_text_atomic(out / "summary.md", "".join(render_markdown(r) for r in reports))
+    write_text_atomic(out / "summary.md", rollup_markdown(reports) + "\n" +
+                      "".join(render_markdown(r) for r in reports))
+
+
+def failed_checks(report: dict[str, Any]) -> Text:
+    """What failed and why, under the scenario's verdict line (empty when it passed)."""
+    text = Text()
+    for problem in report.get("problems", []):
+        text.append(f"  ! {problem}\n", style="yellow")
+    checks = [*report["slos"], *report.get("baseline", {}).get("checks", [])]
+    for check in checks:
+        if status_of(check) == "fail":
+            text.append("  FAIL ", style="bold red")
+            text.append(f"{check['rule']}\n")
+    text.rstrip()
+    return text
 
 
 def smoke_table(reports: list[dict[str, Any]]) -> Table:

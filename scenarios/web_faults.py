@@ -155,5 +155,17 @@ PANEL_SCRIPT = """(function () {
     panel.style.display = panel.style.display === "none" ? "block" : "none";
   });
   document.body.appendChild(panel); document.body.appendChild(button);
+  // Breaker states in the Resilience tab in the terminal's and report's colours. locust's
+  // React tables re-render every 2 s, so the colours are re-applied on a short timer.
+  const stateColours = {closed: "#1a7f37", open: "#cf222e", half_open: "#9a6700",
+    forced_open: "#cf222e", disabled: "#6e7781", metrics_only: "#0969da"};
+  setInterval(function () {
+    document.querySelectorAll("td").forEach(function (cell) {
+      const colour = stateColours[cell.textContent.trim()];
+      if (colour && cell.style.color !== colour) {
+        cell.style.color = colour; cell.style.fontWeight = "600";
+      }
+    });
+  }, 300);
 })();
 """

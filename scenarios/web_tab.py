@@ -53,7 +53,8 @@ class Admin:
             problem = state.get("error", "?") if isinstance(state, dict) else "?"
             state = {"timeline": {"armed": True, "phase": f"unreachable: {problem}"}}
         metrics = parse_metrics(self.text("/metrics"))
-        _, events = self.call("GET", "/events?since=0&limit=10000&kind=breaker_transition")
+        _, events = self.call("GET", "/events?since=0&limit=10000"
+                                     "&kind=breaker_transition,phase_started")
         listed = events.get("events", []) if isinstance(events, dict) else []
         return extended_stats(state, metrics, listed)
 

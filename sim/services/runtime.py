@@ -98,6 +98,11 @@ class ServiceRuntime:
     route: Route
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _status_keys: dict[object, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Counted on arrival, not on answer: a black-box report sees when calls stop coming.
+    received_key: tuple[str, tuple[str, ...]] = ("", ())
+
+    def __post_init__(self) -> None:
+        self.received_key = ("sim_requests_received_total", (self.name,))
 
     def next_request_id(self) -> str:
         return f"{self.name}-{next(self._ids)}"
@@ -118,6 +123,7 @@ class ServiceRuntime:
 
     def decide(self, request: Request) -> Decision | Reply:
         """The faults for this request, recorded in the ledger; a Reply for a bad header."""
+        self.ledger.counters[self.received_key] += 1  # every request reaches here first
         if request.fault_header is None:
             faults, source = self.control.current(self.name)
         else:

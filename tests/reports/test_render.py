@@ -3,6 +3,7 @@ reads in each view are the report's numbers."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -48,7 +49,7 @@ def test_terminal_report_shows_what_the_policies_did(report: dict[str, Any]) -> 
                      rf"{first['to']}\s+│ {re.escape(first['reason'])}", text)
     score = report["scoring"]["inventory"]
     opened = format_value(score["phases"]["outage"]["time_to_open"], "s")
-    assert re.search(rf"│ inventory\s+│ outage\s+│ {opened}\s+│ .*│ {score['false_trips']}\s+│",
+    assert re.search(rf"│ inventory\s+│ outage\s+│\s+{opened} │ .*│\s+{score['false_trips']} │",
                      text)
     verdict = next(v for v in report["slos"] if v["metric"] == "breaker_time_to_open")
     assert f"{'PASS' if verdict['passed'] else 'FAIL'} │ {verdict['rule']}" in text
@@ -106,11 +107,28 @@ def test_junit_has_one_case_per_slo(report: dict[str, Any]) -> None:
     assert "2500 ms > 2000 ms" in (failure.get("message") or "")
 
 
-def test_html_is_self_contained_with_both_charts(report: dict[str, Any]) -> None:
+def test_html_is_self_contained_with_its_charts(report: dict[str, Any]) -> None:
     page = render_html(report)
-    assert page.count("<svg") == 2
+    # latency, req/s, failed and degraded %, policy activity, retries on their own scale
+    assert page.count("<svg") == 5
+    assert 'aria-label="retries per second over time"' in page
+    assert 'aria-label="% of requests over time"' in page
+    assert "inventory: hang in outage" in page  # the cause, under what the policies did
     assert "<script" not in page
     assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     opened = next(m for m in report["breaker_timeline"] if m["to"] == "open")
     assert f"inventory open from {opened['t']:.2f}s" in page  # the breaker band's tooltip
     assert "PASSED" in page
+
+
+def test_chart_axes_have_round_ticks() -> None:
+    from reports.svg import nice_max
+
+    assert nice_max(57.3) == (60, 20)  # not 0, 14.3, 28.7, ... of a 57.3 ms top
+    assert nice_max(187.0) == (200, 50)
+    assert nice_max(1000.0) == (1000, 250)
+    for value in (0.42, 3.0, 9.9, 523.0, 12345.0):
+        top, step = nice_max(value)
+        assert value <= top <= value * 2.5 and round(top / step) <= 4
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert round(mantissa, 6) in (1, 2, 2.5, 5)  # 1, 2, 2.5 or 5 x 10^k

@@ -68,6 +68,18 @@ def test_transitions_newest_first_with_reasons() -> None:
     assert rows[1]["reason"] == "consecutive_failures 3"
 
 
+def test_transition_times_count_from_start() -> None:
+    # The simulator ran 40 s before the user pressed Start (an earlier test opened the
+    # breaker at 12 s); this test's transition 2.5 s after Start reads 2.5, not 42.5.
+    events = [{"kind": "breaker_transition", "t": 12.0, "breaker": "inventory",
+               "from_state": "closed", "to_state": "open", "reason": "earlier test"},
+              {"kind": "phase_started", "t": 40.0, "index": 0, "phase": "warm-up"},
+              {"kind": "breaker_transition", "t": 42.5, "breaker": "inventory",
+               "from_state": "closed", "to_state": "open", "reason": "consecutive_failures 3"}]
+    rows = transition_rows(events)
+    assert [(row["t"], row["reason"]) for row in rows] == [("2.5", "consecutive_failures 3")]
+
+
 def test_every_table_key_has_rows_in_the_stats() -> None:
     tables = {table["key"] for table in tab_definitions()["extended_tables"]}
     stats = extended_stats(STATE, {}, [])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import time
@@ -91,6 +92,8 @@ def test_resilience_tab_and_fault_controls(sim_ui: dict[str, str]) -> None:
             else:
                 pytest.fail(f"inventory breaker not seen open during the outage: {rows}")
             assert "policy resilient" in rows["phase"]  # inventory-outage's own policy
+            open_cell = page.locator("table tbody td").filter(has_text=re.compile("^open$"))
+            expect(open_cell.first).to_have_css("color", "rgb(207, 34, 46)")  # red
             inventory = dict(zip(["breaker", "failure", "slow", "calls", "attempts",
                                   "timeouts", "retries", "blocked", "notpermitted",
                                   "fallbacks"], rows["inventory"], strict=False))
