@@ -47,8 +47,12 @@ class Verdict:
 
 
 def status_of(verdict: Mapping[str, Any]) -> str:
-    """A verdict's status, also for reports written before "n/a" existed."""
-    return str(verdict.get("status") or ("pass" if verdict["passed"] else "fail"))
+    """A verdict's status: "passed" decides pass or fail (also in reports written before
+    "status" existed); any other status (n/a) is kept."""
+    status = verdict.get("status")
+    if status in (None, "pass", "fail"):
+        return "pass" if verdict["passed"] else "fail"
+    return str(status)
 
 
 class Measure:

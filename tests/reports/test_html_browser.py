@@ -37,7 +37,8 @@ def test_report_opens_in_chromium_with_its_charts(tmp_path: Path, report_file: P
                     if message.type == "error" else None)
             page.goto(page_file.as_uri())
             charts = page.locator("svg.chart")
-            assert charts.count() == 5  # latency, req/s, outcomes, activity, retries
+            # latency, req/s, outcomes, activity, retries, calls per service
+            assert charts.count() == 6
             box = charts.first.bounding_box()
             assert box is not None
             assert box["width"] > 500

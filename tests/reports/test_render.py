@@ -109,8 +109,9 @@ def test_junit_has_one_case_per_slo(report: dict[str, Any]) -> None:
 
 def test_html_is_self_contained_with_its_charts(report: dict[str, Any]) -> None:
     page = render_html(report)
-    # latency, req/s, failed and degraded %, policy activity, retries on their own scale
-    assert page.count("<svg") == 5
+    # latency, req/s, failed and degraded %, policy activity, retries on their own scale,
+    # the calls each service saw
+    assert page.count("<svg") == 6
     assert 'aria-label="retries per second over time"' in page
     assert 'aria-label="% of requests over time"' in page
     assert "inventory: hang in outage" in page  # the cause, under what the policies did
