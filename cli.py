@@ -391,18 +391,73 @@ def history(
 
 @app.command()
 def compare(
-    baseline: Annotated[Path, typer.Argument(metavar="A", help="run dir or report.json")],
-    candidate: Annotated[Path, typer.Argument(metavar="B", help="run dir or report.json")],
+    run_a: Annotated[str, typer.Argument(metavar="A", help="the reference: run dir, "
+                                                          "report.json or history id")],
+    run_b: Annotated[str, typer.Argument(metavar="B", help="the candidate, the same way")],
+    force: Annotated[bool, typer.Option(help="compare runs of different scenarios")] = False,
+    allow: Annotated[list[str] | None, typer.Option(
+        help="allowed regression, e.g. p95=5ms or p99=5ms,10% (repeatable)")] = None,
+    strict: Annotated[bool, typer.Option(help="an inconclusive verdict fails")] = False,
 ) -> None:
-    """What changed from run A to run B, judged by the baseline rules; exit 1 if worse."""
-    from reports.baseline import compare as compare_reports
-    from reports.files import read_report
+    """Is run B worse than run A? Intervals from every request when both kept samples."""
+    from reports.gate_compare import compare_runs, load_run
+    from reports.gate_render import gate_table
     from reports.terminal import baseline_table
 
     with user_errors():
-        result = compare_reports(read_report(baseline), read_report(candidate))
-        console.print(baseline_table(result))
+        a, b = load_run(run_a, "A"), load_run(run_b, "B")
+        result = compare_runs(a, b, force=force, allow=allow or (), strict=strict)
+        console.print(f"A (reference) = {a.path}\nB (candidate) = {b.path}", highlight=False)
+        console.print(gate_table(result) if result["kind"] == "gate"
+                      else baseline_table(result))
         raise typer.Exit(0 if result["passed"] else 1)
+
+
+@app.command()
+def ab(
+    scenario: Annotated[str, typer.Option(help="built-in name or a scenario .toml")],
+    policy_a: Annotated[str | None, typer.Option(help="A's preset (default: the "
+                                                      "scenario's policy)")] = None,
+    policy_b: Annotated[str | None, typer.Option(help="B's preset")] = None,
+    set_a: Annotated[list[str] | None, typer.Option(
+        "--set-a", help="override one of A's knobs: inventory.retry.max_attempts=2")] = None,
+    set_b: Annotated[list[str] | None, typer.Option("--set-b", help="the same for B")
+                     ] = None,
+    target_a: Annotated[str | None, typer.Option(help="A is an external BFF at this URL")
+                        ] = None,
+    target_b: Annotated[str | None, typer.Option(help="B is an external BFF at this URL")
+                        ] = None,
+    duration: Annotated[str, typer.Option(help="length of each round")] = "15s",
+    rounds: Annotated[int, typer.Option(help="rounds to run at least")] = 3,
+    budget: Annotated[str | None, typer.Option(
+        help="keep adding rounds while inconclusive, up to this total, e.g. 3m")] = None,
+    users: Annotated[int | None, typer.Option(help="concurrent users (split A/B)")] = None,
+    seed: Annotated[int | None, typer.Option(help="default: the scenario's seed",
+                                             min=0, max=2**63 - 1)] = None,
+    out: Annotated[Path | None, typer.Option(help="output directory")] = None,
+    allow: Annotated[list[str] | None, typer.Option(
+        help="allowed regression, e.g. p95=5ms or p99=5ms,10% (repeatable)")] = None,
+    strict: Annotated[bool, typer.Option(help="an inconclusive verdict fails")] = False,
+) -> None:
+    """A/B in one run: two configurations side by side, rounds repeated; exit 1 if B is
+    worse than A beyond the allowed regression."""
+    from scenarios.ab_command import AbRequest, ab_command
+    from scenarios.loader import load_scenario
+    from sim.durations import parse_duration
+    from sim.errors import ConfigError
+
+    with user_errors():
+        chosen = load_scenario(scenario)
+        chosen = chosen.with_duration(parse_duration(duration, "--duration"))
+        if users is not None:
+            if users < 1:
+                raise ConfigError("--users", f"must be at least 1, got {users}")
+            chosen = chosen.with_users(users)
+        request = AbRequest(chosen, policy_a, policy_b, tuple(set_a or ()),
+                            tuple(set_b or ()), target_a, target_b, seed, out, rounds,
+                            parse_duration(budget, "--budget") if budget else None,
+                            tuple(allow or ()), strict)
+        raise typer.Exit(ab_command(request, console))
 
 
 @app.command()

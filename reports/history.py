@@ -121,3 +121,15 @@ async def mark_interrupted_run(db: Path, run_id: int) -> None:
     async with _opened(db) as conn:
         await conn.execute("UPDATE runs SET complete = 0, passed = 0 WHERE id = ?", (run_id,))
         await conn.commit()
+
+
+async def run_path(db: Path, run_id: int) -> Path | None:
+    """The report.json recorded under history id `run_id` (`sim history` shows ids)."""
+    if not await asyncio.to_thread(db.exists):
+        return None
+    async with aiosqlite.connect(db) as conn:
+        await conn.execute(_SCHEMA)
+        async with conn.execute("SELECT report_path FROM runs WHERE id = ?",
+                                (run_id,)) as cursor:
+            row = await cursor.fetchone()
+    return Path(row[0]) if row else None

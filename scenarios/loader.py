@@ -26,6 +26,7 @@ from scenarios.fields import (
     read_text,
     read_threshold,
 )
+from scenarios.gate_rules import parse_gate
 from scenarios.model import (
     METRICS,
     LoadProfile,
@@ -48,7 +49,7 @@ PHASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 NAME_HELP = 'lowercase letters, digits and dashes, such as "slow-inventory"'
 
 TOP_KEYS = ("name", "description", "tags", "seed", "policy", "load", "faults", "phases",
-            "slo", "degraded")
+            "slo", "degraded", "gate")
 POLICY_KEYS = ("preset", "overrides")
 LOAD_KEYS = ("users", "spawn_rate", "think_time")
 THINK_KEYS = ("min", "max")
@@ -115,7 +116,8 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
     degraded = () if data.get("degraded") is None else tuple(
         (c["path"], c["is"]) for c in parse_rule(data["degraded"])["any"])
     return Scenario(name, description, tags, seed, preset, overrides, load, phases, base,
-                    slos, source, degraded)
+                    slos, source, degraded,
+                    gate=parse_gate(data.get("gate")))
 
 
 def _name(value: object) -> str:

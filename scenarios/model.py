@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from bff.overrides import build_policy
 from bff.policyset import PolicySet
+from scenarios.gate_rules import GateRules
 from sim.durations import format_duration
 from sim.errors import ConfigError, shown
 from sim.plan import FaultPlan, Phase, ServiceFaults, faults_to_dict
@@ -167,6 +168,7 @@ class Scenario:
         if not self.degraded:
             return DEFAULT_RULE
         return {"any": [{"path": path, "is": check} for path, check in self.degraded]}
+    gate: GateRules = field(default_factory=GateRules)  # allowed regressions (sim ab)
 
     @property
     def duration(self) -> float:
@@ -222,6 +224,7 @@ class Scenario:
             "phases": [phase.to_dict() for phase in self.phases],
             "slo": [slo.to_dict() for slo in self.slos],
             **({"degraded": self.degraded_rule()} if self.degraded else {}),
+            "gate": self.gate.to_dict(),
             "source": self.source,
         }
 

@@ -13,6 +13,7 @@ from typing import Any
 from bff.policyset import PRESETS
 from scenarios.degraded import CHECKS
 from scenarios.fields import MAX_USERS
+from scenarios.gate_rules import LATENCY_KEYS
 from scenarios.loader import DEFAULT_USERS, NAME, PHASE_NAME
 from scenarios.model import METRICS
 from sim import SERVICES
@@ -131,8 +132,31 @@ def _top() -> Schema:
                 "properties": {"path": {"type": "string", "description": "keys joined by "
                                         "dots; key[*] for every element of a list"},
                                "is": {"enum": list(CHECKS)}}}}}},
+        "gate": _gate(),
     }
     return props
+
+
+def _gate() -> Schema:
+    share = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*%\s*$"}
+    latency = {"description": 'allowed increase of B over A: a duration, a share of A '
+                              '("10%"), or both as ["2ms", "10%"] (whichever is larger)',
+               "anyOf": [_D, share, {"type": "array", "minItems": 1, "maxItems": 2,
+                                     "items": {"anyOf": [_D, share]}}]}
+    points = {"description": "allowed increase in ratio points: 0.01 or \"1%\"",
+              "anyOf": [{"type": "number", "minimum": 0, "maximum": 1}, share]}
+    return {"type": "object", "additionalProperties": False,
+            "description": "how much worse B may be than A in `sim ab` and `sim compare` "
+                           "(docs/scenarios.md#gate)",
+            "properties": {
+                **{key: latency for key in LATENCY_KEYS},
+                "error_ratio": points, "degraded_ratio": points,
+                "amplification": {"type": "number", "minimum": 0,
+                                  "description": "extra attempts per call"},
+                "breaker_opens": {"type": "number", "minimum": 0,
+                                  "description": "more breaker opens per round"},
+                "confidence": {"type": "number", "minimum": 0.5, "exclusiveMaximum": 1,
+                               "default": 0.95}}}
 
 
 def _service_faults() -> Schema:

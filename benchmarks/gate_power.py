@@ -1,0 +1,137 @@
+"""How often the A/B gate is wrong: its false-alarm rate over A/A comparisons (the same
+configuration on both sides, with a CPU hog busy on one core) and the smallest
+regression it catches (B gets a fixed latency added on products: 1, 2, 5, 10 ms).
+
+Every comparison is one `sim ab` run (side by side, `--rounds` rounds of `--round`
+seconds: about 55 s of wall time per run with the defaults), through the same code path
+as the command line. A run "detects" a regression when its verdict is FAIL; the p50 and
+p95 columns count the runs whose p50 / p95 check of the whole run (`[all]`) failed.
+
+Usage: .venv/bin/python benchmarks/gate_power.py [--count 20] [--levels 1,2,5,10]
+           [--rounds 3] [--round 15s] [--scenario baseline] [--hog aa|all|none] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from harness import ROOT, publish
+from rich.console import Console
+
+from scenarios.ab_command import AbRequest, ab_command
+from scenarios.loader import load_scenario
+from scenarios.model import Scenario
+from sim.durations import parse_duration
+from sim.plan import parse_service_faults
+
+HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
+
+
+def with_products_latency(scenario: Scenario, ms: float) -> Scenario:
+    """The same scenario with a fixed delay added to every products answer."""
+    added = parse_service_faults({"products": [{"type": "latency", "delay": f"{ms}ms"}]},
+                                 "faults")["products"]
+    base = dict(scenario.base_faults)
+    base["products"] = (*base.get("products", ()), *added)
+    return replace(scenario, base_faults=base)
+
+
+@contextlib.contextmanager
+def cpu_hog(enabled: bool) -> Any:
+    """A busy loop pinned to CPU 0 for the duration (a neighbour stealing one core)."""
+    if not enabled:
+        yield
+        return
+    process = subprocess.Popen([sys.executable, "-c", HOG])
+    try:
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+def one_run(scenario: Scenario, scenario_b: Scenario, out: Path, rounds: int,
+            seed: int) -> dict[str, Any]:
+    request = AbRequest(scenario, seed=seed, out=out, rounds=rounds)
+    quiet = Console(file=io.StringIO(), width=160)
+    started = time.monotonic()
+    code = ab_command(request, quiet, scenario_b)
+    result: dict[str, Any] = json.loads((out / "ab.json").read_text())
+    checks = {c["id"]: c for c in result["checks"]}
+    row = {"code": code, "verdict": result["verdict"], "wall": time.monotonic() - started,
+           "noise": result["noise"]}
+    for stat in ("p50", "p95"):
+        check = checks.get(f"{stat}[all]", {})
+        row[stat] = {k: check.get(k) for k in ("verdict", "estimate", "low", "high")}
+    return row
+
+
+def summarize(label: str, rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    count = len(rows)
+    fails = sum(r["verdict"] == "fail" for r in rows)
+    undecided = sum(r["verdict"] == "inconclusive" for r in rows)
+    p50 = sum(r["p50"]["verdict"] == "fail" for r in rows)
+    p95 = sum(r["p95"]["verdict"] == "fail" for r in rows)
+    est = sorted(r["p50"]["estimate"] * 1000 for r in rows if r["p50"]["estimate"] is not None)
+    width = sorted((r["p50"]["high"] - r["p50"]["low"]) * 500 for r in rows
+                   if r["p50"]["low"] is not None)
+    busy = [r["noise"]["cpu_busy"]["mean"] for r in rows if r["noise"].get("cpu_busy")]
+    wall = max((r["wall"] for r in rows), default=0.0)
+    return (label, f"{fails}/{count}", f"{undecided}/{count}", f"{p50}/{count}",
+            f"{p95}/{count}",
+            f"{est[len(est) // 2]:+.1f}" if est else "-",
+            f"±{width[len(width) // 2]:.1f}" if width else "-",
+            f"{sum(busy) / len(busy) * 100:.0f}%" if busy else "-", f"{wall:.0f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=20, help="A/B runs per level")
+    parser.add_argument("--levels", default="1,2,5,10", help="ms added to products in B")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--round", default="15s", help="length of each round")
+    parser.add_argument("--scenario", default="baseline")
+    parser.add_argument("--hog", choices=("aa", "all", "none"), default="aa",
+                        help="run a CPU hog on core 0 during the A/A runs, all runs, none")
+    parser.add_argument("--skip-aa", action="store_true")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "gate-power")
+    parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    args = parser.parse_args()
+    scenario = load_scenario(args.scenario).with_duration(parse_duration(args.round, "--round"))
+    levels = [("A/A (same config)", 0.0)] if not args.skip_aa else []
+    levels += [(f"+{float(ms):g} ms on products", float(ms))
+               for ms in args.levels.split(",") if ms]
+    table, raw = [], {}
+    for label, ms in levels:
+        b = with_products_latency(scenario, ms) if ms else scenario
+        rows = []
+        with cpu_hog(args.hog == "all" or (args.hog == "aa" and not ms)):
+            for index in range(args.count):
+                out = args.out / (f"{ms:g}ms" if ms else "aa") / f"run-{index + 1}"
+                rows.append(one_run(scenario, b, out, args.rounds, scenario.seed + 100 * index))
+                print(f"{label} run {index + 1}: {rows[-1]['verdict']} p50 "
+                      f"{rows[-1]['p50']}", file=sys.stderr, flush=True)
+        raw[label] = rows
+        table.append(summarize(label, rows))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "gate-power.json").write_text(json.dumps(raw, indent=1))
+    hog = {"aa": "CPU hog on core 0 during A/A", "all": "CPU hog on core 0 throughout",
+           "none": "no hog"}[args.hog]
+    publish("gate", table, f"{args.scenario}, {args.count} runs per row, {args.rounds} "
+                           f"rounds x {args.round} side by side, {hog}",
+            args.write, headers=("B", "verdict FAIL", "inconclusive", "p50 FAIL", "p95 FAIL",
+                                 "median p50 B - A (ms)", "median p50 interval",
+                                 "CPU busy", "longest run"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""The statistical gate (pure): is B worse than A, judged on every request's latency and on
+the counts, with a confidence interval per check and a verdict that may be
+"inconclusive" (the data cannot decide) instead of a false PASS or FAIL.
+
+Input is one `RoundData` per round per side: what one run (or one round of `sim ab`)
+measured, split by phase. The methods are in reports.gate_stats; the allowances in
+scenarios.gate_rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reports.gate_stats import (
+    RESAMPLES,
+    SEED,
+    Interval,
+    bootstrap_latency,
+    mann_whitney_p,
+    proportion_difference,
+    rate_difference,
+)
+from reports.stats import DEGRADED, FAILED, Sample, percentile, samples_from_raw
+from scenarios.gate_rules import GateRules
+
+ALL = "all"
+
+
+@dataclass(frozen=True)
+class RoundData:
+    """One run's measurements: latencies (s) per scope (each phase, and "all" when there
+    are several) and per time window, failed and degraded counts per scope, calls and
+    attempts per downstream, breaker opens per downstream."""
+
+    latencies: Mapping[str, Mapping[int, Sequence[float]]]  # scope -> window -> latencies
+    failed: Mapping[str, int]
+    degraded: Mapping[str, int]
+    calls: Mapping[str, tuple[int, int]]
+    opens: Mapping[str, int]
+
+
+def round_data(report: Mapping[str, Any], raw: Mapping[str, Any],
+               window: float | None = None) -> RoundData:
+    """From a report.json and the samples.json of the same run. With `window` (seconds),
+    latencies are grouped by the wall-clock window their request started in: when A and B
+    ran at the same time, the gate compares them window by window, so noise that came
+    and went hit both sides of each comparison alike. Without it, one group."""
+    armed = raw.get("armed_at") or 0.0
+    samples = samples_from_raw(raw.get("samples", []), armed)
+    bounds = [(p["name"], p["start"], p["end"]) for p in report["phases"]]
+    scopes: dict[str, list[Sample]] = {
+        name: [s for s in samples if start <= s.t < end] for name, start, end in bounds}
+    if len(bounds) > 1:
+        scopes[ALL] = [s for s in samples if bounds[0][1] <= s.t < bounds[-1][2]]
+    return RoundData(
+        latencies={k: _windows(v, armed, window) for k, v in scopes.items()},
+        failed={k: sum(s.outcome == FAILED for s in v) for k, v in scopes.items()},
+        degraded={k: sum(s.outcome == DEGRADED for s in v) for k, v in scopes.items()},
+        calls={name: (int(d["calls"]), int(d["attempts"]))
+               for name, d in report.get("downstreams", {}).items() if d.get("calls")},
+        opens={name: int(s.get("opens", 0)) for name, s in report.get("scoring", {}).items()})
+
+
+def _windows(samples: Sequence[Sample], armed: float, window: float | None
+             ) -> dict[int, list[float]]:
+    out: dict[int, list[float]] = {}
+    for sample in samples:
+        key = int((sample.t + armed) // window) if window else 0
+        out.setdefault(key, []).append(sample.latency)
+    return out
+
+
+def _count(data: RoundData, scope: str) -> int:
+    return sum(len(v) for v in data.latencies.get(scope, {}).values())
+
+
+def _fmt(value: float, unit: str, signed: bool = False) -> str:
+    sign = "+" if signed else ""
+    if unit == "s":
+        return f"{value * 1000:{sign}.1f} ms" if abs(value) < 10 else f"{value:{sign}.2f} s"
+    if unit == "ratio":
+        return f"{value * 100:{sign}.2f}%" if not signed else f"{value * 100:+.2f} points"
+    return f"{value:{sign}.2f}"
+
+
+def _interval_text(interval: Interval, unit: str) -> str:
+    def bare(v: float) -> str:
+        if v in (float("inf"), float("-inf")):
+            return f"{'+' if v > 0 else '-'}inf"
+        text = _fmt(v, unit, signed=True)
+        return text.split(" ")[0] if unit in ("s", "ratio") else text
+
+    return f"{_fmt(interval.estimate, unit, signed=True)} [{bare(interval.low)}, " \
+           f"{bare(interval.high)}]"
+
+
+def _check(check_id: str, metric: str, scope: str, unit: str, a: float, b: float,
+           interval: Interval, allowed: float, allowed_text: str,
+           extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    verdict = interval.verdict(allowed)
+    rule = (f"{check_id} {_interval_text(interval, unit)} (A {_fmt(a, unit)}, "
+            f"B {_fmt(b, unit)}; allowed {allowed_text}): "
+            f"{'FAIL' if verdict == 'fail' else verdict}")
+    return {"id": check_id, "metric": metric, "scope": scope, "unit": unit, "a": a, "b": b,
+            "estimate": interval.estimate, "low": interval.low, "high": interval.high,
+            "allowed": allowed, "verdict": verdict, "passed": verdict != "fail",
+            "rule": rule, **(extra or {})}
+
+
+def _missing(check_id: str, metric: str, scope: str, why: str) -> dict[str, Any]:
+    return {"id": check_id, "metric": metric, "scope": scope, "unit": "", "a": None,
+            "b": None, "estimate": None, "low": None, "high": None, "allowed": None,
+            "verdict": "fail", "passed": False, "rule": f"{check_id}: {why}"}
+
+
+def _scopes(a: Sequence[RoundData]) -> list[str]:
+    names = list(dict.fromkeys(k for r in a for k in r.latencies))
+    return [ALL, *[n for n in names if n != ALL]] if ALL in names else names
+
+
+def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules
+                    ) -> Iterator[dict[str, Any]]:
+    for scope in _scopes(a):
+        strata_a, strata_b = _strata(a, b, scope)
+        count_a, count_b = sum(map(len, strata_a)), sum(map(len, strata_b))
+        if not count_a:
+            continue
+        if not count_b:
+            yield _missing(f"latency[{scope}]", "latency", scope,
+                           f"B made no requests in {scope} (A made {count_a})")
+            continue
+        results = bootstrap_latency(strata_a, strata_b, rules.confidence)
+        p_value = mann_whitney_p([x for r in strata_a for x in r],
+                                 [x for r in strata_b for x in r])
+        for stat, (value_a, value_b, interval) in results.items():
+            allowance = rules.allowance(stat)
+            yield _check(f"{stat}[{scope}]", stat, scope, "s", value_a, value_b, interval,
+                         allowance.limit(value_a), allowance.describe("s"),
+                         {"mann_whitney_p": p_value} if stat == "p50" else None)
+
+
+def _strata(a: Sequence[RoundData], b: Sequence[RoundData], scope: str
+            ) -> tuple[list[Sequence[float]], list[Sequence[float]]]:
+    """The same strata on both sides: per round, per time window."""
+    strata_a: list[Sequence[float]] = []
+    strata_b: list[Sequence[float]] = []
+    for ra, rb in zip(a, b, strict=True):
+        wa, wb = ra.latencies.get(scope, {}), rb.latencies.get(scope, {})
+        for key in sorted(set(wa) | set(wb)):
+            strata_a.append(wa.get(key, ()))
+            strata_b.append(wb.get(key, ()))
+    return strata_a, strata_b
+
+
+def _ratio_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules
+                  ) -> Iterator[dict[str, Any]]:
+    scope = ALL if any(ALL in r.latencies for r in a) else next(iter(_scopes(a)), ALL)
+    total_a = sum(_count(r, scope) for r in a)
+    total_b = sum(_count(r, scope) for r in b)
+    if not total_a or not total_b:
+        return
+    for metric, attr in (("error_ratio", "failed"), ("degraded_ratio", "degraded")):
+        hits_a = sum(getattr(r, attr).get(scope, 0) for r in a)
+        hits_b = sum(getattr(r, attr).get(scope, 0) for r in b)
+        interval = proportion_difference(hits_a, total_a, hits_b, total_b, rules.confidence)
+        allowance = rules.allowance(metric)
+        yield _check(f"{metric}[{scope}]", metric, scope, "ratio", hits_a / total_a,
+                     hits_b / total_b, interval, allowance.limit(0.0),
+                     allowance.describe("ratio"),
+                     {"counts": {"a": [hits_a, total_a], "b": [hits_b, total_b]}})
+
+
+def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules
+                       ) -> Iterator[dict[str, Any]]:
+    names = sorted({n for r in a for n in r.calls} | {n for r in b for n in r.calls})
+    for name in names:
+        calls_a = sum(r.calls.get(name, (0, 0))[0] for r in a)
+        tries_a = sum(r.calls.get(name, (0, 0))[1] for r in a)
+        calls_b = sum(r.calls.get(name, (0, 0))[0] for r in b)
+        tries_b = sum(r.calls.get(name, (0, 0))[1] for r in b)
+        if not calls_a or not calls_b:
+            continue
+        # Attempts beyond the first per call: a rate of retries per logical call.
+        interval = rate_difference(tries_a - calls_a, calls_a, tries_b - calls_b, calls_b,
+                                   rules.confidence)
+        yield _check(f"amplification[{name}]", "amplification", name, "x", tries_a / calls_a,
+                     tries_b / calls_b, interval, rules.amplification.limit(0.0),
+                     rules.amplification.describe(""))
+    for name in sorted({n for r in a for n in r.opens} | {n for r in b for n in r.opens}):
+        opens_a = sum(r.opens.get(name, 0) for r in a)
+        opens_b = sum(r.opens.get(name, 0) for r in b)
+        if not opens_a and not opens_b:
+            continue  # nothing opened on either side: nothing to compare
+        interval = rate_difference(opens_a, len(a), opens_b, len(b), rules.confidence)
+        yield _check(f"breaker_opens[{name}]", "breaker_opens", name, "x",
+                     opens_a / len(a), opens_b / len(b), interval,
+                     rules.breaker_opens.limit(0.0),
+                     rules.breaker_opens.describe("") + " per round")
+
+
+def gate(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
+         strict: bool = False) -> dict[str, Any]:
+    """Every check, and the overall verdict: fail on any regression; inconclusive when
+    some check cannot be decided (a failure too with `strict`); else pass."""
+    checks = [*_latency_checks(a, b, rules), *_ratio_checks(a, b, rules),
+              *_downstream_checks(a, b, rules)]
+    verdicts = {c["verdict"] for c in checks}
+    verdict = "fail" if "fail" in verdicts else \
+        "inconclusive" if "inconclusive" in verdicts else "pass"
+    return {"checks": checks, "verdict": verdict, "strict": strict,
+            "passed": verdict == "pass" or (verdict == "inconclusive" and not strict),
+            "rules": rules.to_dict(), "rounds": {"a": len(a), "b": len(b)},
+            "method": {"latency": "percentile bootstrap of B - A, stratified by round and "
+                                  "time window",
+                       "resamples": RESAMPLES, "seed": SEED,
+                       "confidence": rules.confidence,
+                       "ratios": "Newcombe hybrid score interval (difference of "
+                                 "proportions)",
+                       "rates": "normal interval of a Poisson rate difference (+0.5)",
+                       "second_opinion": "Mann-Whitney U, one-sided (B larger)"}}
+
+
+def round_spread(a: Sequence[RoundData], b: Sequence[RoundData]) -> list[dict[str, Any]]:
+    """Per round, p50 and p95 of A and of B over the whole run: how much rounds differ."""
+    rows = []
+    for index, (ra, rb) in enumerate(zip(a, b, strict=False), start=1):
+        scope = ALL if ALL in ra.latencies else next(iter(ra.latencies), ALL)
+        la = sorted(x for w in ra.latencies.get(scope, {}).values() for x in w)
+        lb = sorted(x for w in rb.latencies.get(scope, {}).values() for x in w)
+        rows.append({"round": index, "requests_a": len(la), "requests_b": len(lb),
+                     "a_p50": percentile(la, 50), "b_p50": percentile(lb, 50),
+                     "a_p95": percentile(la, 95), "b_p95": percentile(lb, 95)})
+    return rows

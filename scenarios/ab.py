@@ -1,0 +1,205 @@
+"""`sim ab`: two configurations of one scenario in one run, so machine noise hits both
+alike, judged by the statistical gate (reports.gate).
+
+Each round runs A and B side by side: two simulator-and-BFF hosts on free ports in this
+process, each with its own locust and half of the scenario's users, same seed. External
+BFFs (`--target-a/--target-b`) need the simulator on the book's ports, which only one host
+can hold, so their rounds alternate instead (A then B, then B then A, ...). Rounds repeat
+until `rounds` are done, and then, with a time budget, until the verdict is decisive or
+the budget cannot fit another round (tachometer's auto-sample).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bff.policyset import PolicySet
+from reports.files import write_json_atomic
+from reports.gate import RoundData, gate, round_data, round_spread
+from reports.gate_noise import (
+    CpuTimes,
+    cpu_shares,
+    parse_loadavg,
+    parse_proc_stat,
+    summarize_noise,
+)
+from scenarios.gate_rules import GateRules
+from scenarios.model import Scenario
+from scenarios.run import FREE, RunOptions, run_scenario
+from sim import DEFAULT_PORTS
+
+AB_SCHEMA = "bff-sim/ab"
+WINDOW = 1.0  # seconds: the strata of a side-by-side round
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str  # "A" or "B"
+    scenario: Scenario
+    policy: PolicySet
+    target: str | None = None  # an external BFF's URL
+
+    def describe(self) -> dict[str, Any]:
+        return {"label": self.label, "policy": self.policy.name, "target": self.target,
+                "scenario": self.scenario.name}
+
+
+@dataclass(frozen=True)
+class AbOptions:
+    a: Variant
+    b: Variant
+    out: Path
+    seed: int
+    rounds: int = 3
+    budget: float | None = None  # seconds of wall time; None: exactly `rounds` rounds
+    rules: GateRules = field(default_factory=GateRules)
+    strict: bool = False
+
+    @property
+    def side_by_side(self) -> bool:
+        return self.a.target is None and self.b.target is None
+
+
+@dataclass
+class AbOutcome:
+    result: dict[str, Any]
+    interrupted: bool
+
+
+def half_load(scenario: Scenario) -> Scenario:
+    """Each side of a side-by-side round gets half the users, so the two together put
+    the scenario's own load on the machine."""
+    def half(users: int) -> int:
+        return max(1, users // 2)
+
+    phases = tuple(p if p.users is None else replace(p, users=half(p.users) if p.users else 0)
+                   for p in scenario.phases)
+    load = replace(scenario.load, users=half(scenario.load.users),
+                   spawn_rate=max(1.0, scenario.load.spawn_rate / 2))
+    return replace(scenario, load=load, phases=phases)
+
+
+class NoiseSampler:
+    """Once a second: CPU busy and steal shares (/proc/stat) and the 1-minute load."""
+
+    def __init__(self) -> None:
+        self.readings: list[dict[str, float]] = []
+
+    @staticmethod
+    def _read() -> tuple[CpuTimes | None, float | None]:
+        try:
+            with open("/proc/stat") as stat, open("/proc/loadavg") as load:
+                return parse_proc_stat(stat.read()), parse_loadavg(load.read())
+        except OSError:  # not Linux: no noise figures, the gate still works
+            return None, None
+
+    async def run(self) -> None:
+        before, _ = await asyncio.to_thread(self._read)
+        while True:
+            await asyncio.sleep(1.0)
+            after, load = await asyncio.to_thread(self._read)
+            if before is None or after is None:
+                continue
+            busy, steal = cpu_shares(before, after)
+            self.readings.append({"busy": busy, "steal": steal, "load": load or 0.0})
+            before = after
+
+
+def _load_round(out: Path, report: dict[str, Any], window: float | None) -> RoundData:
+    try:
+        raw = json.loads((out / "samples.json").read_text())
+    except (OSError, ValueError):
+        raw = {"samples": []}
+    return round_data(report, raw, window)
+
+
+async def _run_variant(variant: Variant, scenario: Scenario, out: Path, seed: int,
+                       stop: asyncio.Event) -> tuple[dict[str, Any], bool]:
+    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
+    ports = dict(FREE) if variant.target is None else dict(DEFAULT_PORTS)
+    options = RunOptions(scenario, variant.policy, out, seed, 0, variant.target, ports)
+    outcome = await run_scenario(options, lambda _snapshot: None, stop)
+    await asyncio.to_thread(write_json_atomic, out / "report.json", outcome.report)
+    return outcome.report, outcome.interrupted
+
+
+async def run_round(options: AbOptions, index: int, stop: asyncio.Event
+                    ) -> tuple[RoundData, RoundData, bool]:
+    root = options.out / f"round-{index}"
+    seed = options.seed + index - 1  # both sides share the seed; rounds differ
+    variants = (options.a, options.b)
+    if options.side_by_side:
+        results = await asyncio.gather(*(
+            _run_variant(v, half_load(v.scenario), root / v.label.lower(), seed, stop)
+            for v in variants))
+    else:
+        ordered = variants if index % 2 else variants[::-1]  # ABBA: drift hits both
+        done = {}
+        for variant in ordered:
+            done[variant.label] = await _run_variant(
+                variant, variant.scenario, root / variant.label.lower(), seed, stop)
+            if done[variant.label][1]:
+                break
+        if len(done) < 2:
+            return RoundData({}, {}, {}, {}, {}), RoundData({}, {}, {}, {}, {}), True
+        results = [done[v.label] for v in variants]
+    interrupted = any(flag for _, flag in results)
+    # Side by side, A and B share each second's noise: compare them second by second.
+    window = WINDOW if options.side_by_side else None
+    data = [await asyncio.to_thread(_load_round, root / v.label.lower(), report, window)
+            for v, (report, _) in zip(variants, results, strict=True)]
+    return data[0], data[1], interrupted
+
+
+async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], None],
+                 stop: asyncio.Event) -> AbOutcome:
+    started = time.monotonic()
+    sampler = NoiseSampler()
+    noise_task = asyncio.ensure_future(sampler.run())
+    rounds_a: list[RoundData] = []
+    rounds_b: list[RoundData] = []
+    result: dict[str, Any] = {}
+    interrupted = False
+    try:
+        index = 0
+        while True:
+            index += 1
+            round_started = time.monotonic()
+            a, b, interrupted = await run_round(options, index, stop)
+            if interrupted:
+                break
+            rounds_a.append(a)
+            rounds_b.append(b)
+            result = await asyncio.to_thread(gate, rounds_a, rounds_b, options.rules,
+                                             options.strict)
+            on_round(index, result)
+            if not _another_round(options, index, result, started,
+                                  time.monotonic() - round_started):
+                break
+    finally:
+        noise_task.cancel()
+    spread = round_spread(rounds_a, rounds_b)
+    result = {"schema": AB_SCHEMA, "version": 1, **result,
+              "scenario": options.a.scenario.to_dict(),
+              "variants": [options.a.describe(), options.b.describe()],
+              "mode": "side by side" if options.side_by_side else "alternating",
+              "seed": options.seed, "wall_seconds": round(time.monotonic() - started, 3),
+              "interrupted": interrupted,
+              "noise": summarize_noise(sampler.readings, os.cpu_count(), spread)}
+    return AbOutcome(result, interrupted)
+
+
+def _another_round(options: AbOptions, index: int, result: dict[str, Any], started: float,
+                   last_round: float) -> bool:
+    if index < options.rounds:
+        return True
+    if options.budget is None or result.get("verdict") != "inconclusive":
+        return False
+    return time.monotonic() - started + last_round <= options.budget
