@@ -1,0 +1,113 @@
+"""The gate's statistics: intervals that cover the truth, known reference values, and
+the three-way verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from reports.gate_stats import (
+    Interval,
+    bootstrap_latency,
+    mann_whitney_p,
+    proportion_difference,
+    rate_difference,
+    wilson,
+)
+
+
+def _latencies(rng: np.random.Generator, n: int, shift: float = 0.0) -> list[float]:
+    """A right-skewed latency distribution around 20 ms, in seconds."""
+    return list(0.015 + rng.lognormal(np.log(0.005), 0.6, n) + shift)
+
+
+def test_the_same_distribution_gives_an_interval_around_zero() -> None:
+    rng = np.random.default_rng(1)
+    result = bootstrap_latency([_latencies(rng, 3000)], [_latencies(rng, 3000)])
+    for stat in ("p50", "p95", "mean"):
+        interval = result[stat][2]
+        assert interval.low < 0 < interval.high, stat
+        assert interval.verdict(0.002) == "pass", stat  # 2 ms allowed: decidedly within
+
+
+def test_a_2ms_shift_is_estimated_and_fails_a_1ms_allowance() -> None:
+    rng = np.random.default_rng(2)
+    result = bootstrap_latency([_latencies(rng, 4000)], [_latencies(rng, 4000, 0.002)])
+    value_a, value_b, interval = result["p50"]
+    assert value_b > value_a
+    assert interval.low < 0.002 < interval.high
+    assert interval.verdict(0.001) == "fail"
+    assert interval.verdict(0.010) == "pass"
+
+
+def test_too_few_samples_are_inconclusive_not_pass() -> None:
+    rng = np.random.default_rng(3)
+    result = bootstrap_latency([_latencies(rng, 15)], [_latencies(rng, 15, 0.001)])
+    assert result["p95"][2].verdict(0.001) == "inconclusive"
+
+
+def test_the_interval_is_the_same_for_the_same_samples() -> None:
+    rng = np.random.default_rng(4)
+    a, b = [_latencies(rng, 500)], [_latencies(rng, 500)]
+    assert bootstrap_latency(a, b) == bootstrap_latency(a, b)
+
+
+def test_strata_remove_noise_that_hit_both_sides_alike() -> None:
+    """Ten windows whose machine noise adds 0 to 90 ms to A and B alike: compared window
+    by window the interval is much narrower than pooled, and still covers the 2 ms."""
+    rng = np.random.default_rng(5)
+    a, b = [], []
+    for window in range(10):
+        noise = window * 0.010
+        a.append(_latencies(rng, 300, noise))
+        b.append(_latencies(rng, 300, noise + 0.002))
+    stratified = bootstrap_latency(a, b)["mean"][2]
+    pooled = bootstrap_latency([sum(a, [])], [sum(b, [])])["mean"][2]
+    assert stratified.low < 0.002 < stratified.high
+    assert (stratified.high - stratified.low) < 0.5 * (pooled.high - pooled.low)
+    assert pooled.low < 0.002 < pooled.high
+
+
+def test_verdict_fails_only_when_the_whole_interval_is_beyond_the_allowance() -> None:
+    assert Interval(0.003, 0.0011, 0.005).verdict(0.001) == "fail"
+    assert Interval(0.003, 0.0009, 0.005).verdict(0.001) == "inconclusive"
+    assert Interval(-0.01, -0.02, 0.001).verdict(0.001) == "pass"  # better never fails
+
+
+def test_wilson_and_newcombe_match_the_published_examples() -> None:
+    # Newcombe, Statistics in Medicine 17 (1998): 81/263 -> 0.2553 to 0.3662 (Wilson);
+    # 56/70 - 48/80 -> 0.0524 to 0.3339 and 0/10 - 0/10 -> -0.2775 to 0.2775 (method 10).
+    assert wilson(81, 263) == pytest.approx((0.2553, 0.3662), abs=1e-4)
+    example = proportion_difference(48, 80, 56, 70)
+    assert (example.low, example.high) == pytest.approx((0.0524, 0.3339), abs=1e-4)
+    zeros = proportion_difference(0, 10, 0, 10)
+    assert (zeros.low, zeros.high) == pytest.approx((-0.2775, 0.2775), abs=1e-4)
+
+
+def test_error_ratios_zero_on_both_sides_pass_a_one_point_allowance() -> None:
+    assert proportion_difference(0, 2000, 0, 2000).verdict(0.01) == "pass"
+    assert proportion_difference(0, 2000, 100, 2000).verdict(0.01) == "fail"
+
+
+def test_rate_difference_of_attempts_per_call() -> None:
+    same = rate_difference(10_050, 10_000, 10_052, 10_000)
+    assert same.low < 0 < same.high
+    assert same.verdict(0.10) == "pass"
+    more = rate_difference(10_050, 10_000, 13_000, 10_000)
+    assert more.low > 0.25
+    assert more.verdict(0.10) == "fail"
+    fewer = rate_difference(10_000, 10_000, 7_000, 10_000)  # breaker: calls without tries
+    assert fewer.verdict(0.10) == "pass"
+    assert rate_difference(0, 1, 3, 1).verdict(1.0) == "inconclusive"  # one round: few opens
+
+
+def test_mann_whitney_sees_a_shift_and_not_its_absence() -> None:
+    rng = np.random.default_rng(6)
+    base = _latencies(rng, 2000)
+    p_same = mann_whitney_p(base, _latencies(rng, 2000))
+    p_slower = mann_whitney_p(base, _latencies(rng, 2000, 0.002))
+    assert p_same is not None
+    assert p_slower is not None
+    assert p_same > 0.01
+    assert p_slower < 1e-6
+    assert mann_whitney_p([0.1], [0.2]) is None
