@@ -182,9 +182,10 @@ def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: Ga
         tries_b = sum(r.calls.get(name, (0, 0))[1] for r in b)
         if not calls_a or not calls_b:
             continue
-        # Attempts per logical call as a Poisson rate (a breaker or a bulkhead can make
-        # it less than 1: calls answered without an attempt).
-        interval = rate_difference(tries_a, calls_a, tries_b, calls_b, rules.confidence)
+        # Attempts per call beyond the first: retries add some, calls a breaker or a
+        # bulkhead answered without an attempt take some away (so it can be negative).
+        interval = rate_difference(tries_a - calls_a, calls_a, tries_b - calls_b, calls_b,
+                                   rules.confidence)
         yield _check(f"amplification[{name}]", "amplification", name, "x", tries_a / calls_a,
                      tries_b / calls_b, interval, rules.amplification.limit(0.0),
                      rules.amplification.describe(""))

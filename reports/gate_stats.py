@@ -9,7 +9,7 @@
   differences.
 - Ratios (errors, degraded): Newcombe's hybrid score interval for a difference of two
   proportions (Wilson intervals combined), which stays sound at 0 % and 100 %.
-- Rates (attempts per call, breaker opens per round): a normal interval for a difference
+- Rates (attempts per call beyond the first, breaker opens per round): a normal interval for a difference
   of two Poisson rates, with 0.5 added to each count so that zero counts get a width.
 - Mann-Whitney U (one-sided, B larger) as a second opinion on latencies, as benchstat.
 """
@@ -128,7 +128,9 @@ def rate_difference(a_count: float, a_exposure: float, b_count: float, b_exposur
     if a_exposure <= 0 or b_exposure <= 0:
         return Interval(0.0, -math.inf, math.inf)
     d = b_count / b_exposure - a_count / a_exposure
-    spread = math.sqrt((max(b_count, 0) + 0.5) / b_exposure ** 2 +
-                       (max(a_count, 0) + 0.5) / a_exposure ** 2)
+    # A count may be a net excess (retries minus calls made without an attempt): its
+    # size is what varies.
+    spread = math.sqrt((abs(b_count) + 0.5) / b_exposure ** 2 +
+                       (abs(a_count) + 0.5) / a_exposure ** 2)
     z = _z(confidence)
     return Interval(d, d - z * spread, d + z * spread)

@@ -1,10 +1,8 @@
 """`sim ab`: two configurations of one scenario in one run, so machine noise hits both
 alike, judged by the statistical gate (reports.gate).
 
-Each round runs A and B side by side: two simulator-and-BFF hosts on free ports in this
-process, each with its own locust and half of the scenario's users, same seed. External
-BFFs (`--target-a/--target-b`) need the simulator on the book's ports, which only one host
-can hold, so their rounds alternate instead (A then B, then B then A, ...). Rounds repeat
+Each round runs A and B side by side, one load generator sending every request to A or
+B at random; two external BFFs alternate instead (scenarios.ab_round). Rounds repeat
 until `rounds` are done, and then, with a time budget, until the verdict is decisive or
 the budget cannot fit another round (tachometer's auto-sample).
 """
@@ -12,17 +10,15 @@ the budget cannot fit another round (tachometer's auto-sample).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bff.policyset import PolicySet
-from reports.files import write_json_atomic
-from reports.gate import RoundData, gate, round_data, round_spread
+from reports.gate import RoundData, gate, round_spread
 from reports.gate_noise import (
     CpuTimes,
     cpu_shares,
@@ -30,10 +26,9 @@ from reports.gate_noise import (
     parse_proc_stat,
     summarize_noise,
 )
+from scenarios.ab_round import alternating, side_by_side
 from scenarios.gate_rules import GateRules
 from scenarios.model import Scenario
-from scenarios.run import FREE, RunOptions, run_scenario
-from sim import DEFAULT_PORTS
 
 AB_SCHEMA = "bff-sim/ab"
 WINDOW = 1.0  # seconds: the strata of a side-by-side round
@@ -73,19 +68,6 @@ class AbOutcome:
     interrupted: bool
 
 
-def half_load(scenario: Scenario) -> Scenario:
-    """Each side of a side-by-side round gets half the users, so the two together put
-    the scenario's own load on the machine."""
-    def half(users: int) -> int:
-        return max(1, users // 2)
-
-    phases = tuple(p if p.users is None else replace(p, users=half(p.users) if p.users else 0)
-                   for p in scenario.phases)
-    load = replace(scenario.load, users=half(scenario.load.users),
-                   spawn_rate=max(1.0, scenario.load.spawn_rate / 2))
-    return replace(scenario, load=load, phases=phases)
-
-
 class NoiseSampler:
     """Once a second: CPU busy and steal shares (/proc/stat) and the 1-minute load."""
 
@@ -112,50 +94,18 @@ class NoiseSampler:
             before = after
 
 
-def _load_round(out: Path, report: dict[str, Any], window: float | None) -> RoundData:
-    try:
-        raw = json.loads((out / "samples.json").read_text())
-    except (OSError, ValueError):
-        raw = {"samples": []}
-    return round_data(report, raw, window)
-
-
-async def _run_variant(variant: Variant, scenario: Scenario, out: Path, seed: int,
-                       stop: asyncio.Event) -> tuple[dict[str, Any], bool]:
-    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    ports = dict(FREE) if variant.target is None else dict(DEFAULT_PORTS)
-    options = RunOptions(scenario, variant.policy, out, seed, 0, variant.target, ports)
-    outcome = await run_scenario(options, lambda _snapshot: None, stop)
-    await asyncio.to_thread(write_json_atomic, out / "report.json", outcome.report)
-    return outcome.report, outcome.interrupted
-
-
 async def run_round(options: AbOptions, index: int, stop: asyncio.Event
                     ) -> tuple[RoundData, RoundData, bool]:
     root = options.out / f"round-{index}"
     seed = options.seed + index - 1  # both sides share the seed; rounds differ
     variants = (options.a, options.b)
     if options.side_by_side:
-        results = await asyncio.gather(*(
-            _run_variant(v, half_load(v.scenario), root / v.label.lower(), seed, stop)
-            for v in variants))
+        data, interrupted = await side_by_side(variants, root, seed, stop)
     else:
-        ordered = variants if index % 2 else variants[::-1]  # ABBA: drift hits both
-        done = {}
-        for variant in ordered:
-            done[variant.label] = await _run_variant(
-                variant, variant.scenario, root / variant.label.lower(), seed, stop)
-            if done[variant.label][1]:
-                break
-        if len(done) < 2:
-            return RoundData({}, {}, {}, {}, {}), RoundData({}, {}, {}, {}, {}), True
-        results = [done[v.label] for v in variants]
-    interrupted = any(flag for _, flag in results)
-    # Side by side, A and B share each second's noise: compare them second by second.
-    window = WINDOW if options.side_by_side else None
-    data = [await asyncio.to_thread(_load_round, root / v.label.lower(), report, window)
-            for v, (report, _) in zip(variants, results, strict=True)]
-    return data[0], data[1], interrupted
+        data, interrupted = await alternating(variants, index, root, seed, stop)
+    if interrupted:
+        return RoundData({}, {}, {}, {}, {}), RoundData({}, {}, {}, {}, {}), True
+    return data[0], data[1], False
 
 
 async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], None],

@@ -44,7 +44,8 @@ def _load_spec() -> dict[str, Any]:
 
 
 SPEC = _load_spec()
-_samples: list[list[float]] = []  # [epoch seconds, latency ms, status, outcome, critical ms]
+# [epoch seconds, latency ms, status, outcome, critical ms, side (0, or 1 for B in sim ab)]
+_samples: list[list[float]] = []
 _received: list[list[float]] = []  # on the master: what the workers sent
 _state: dict[str, Any] = {"armed_at": None, "workers": set()}
 SPEC_MESSAGE = "sim_spec"
@@ -102,9 +103,15 @@ class StorefrontUser(FastHttpUser):
     @task
     def storefront(self) -> None:
         user = self._rng.randint(1, max(1, int(SPEC.get("users", 100))))
+        # `sim ab`: every request goes to A or B at random, so whatever slows this
+        # process or the machine at that moment slows both alike.
+        targets = SPEC.get("ab_targets")
+        side = self._rng.randrange(len(targets)) if targets else 0
+        path = f"{targets[side]}/products/all" if targets else "/products/all"
         started = time.time()
-        with self.client.get("/products/all", headers={"X-User-Id": str(user)},
-                             name="/products/all", catch_response=True) as response:
+        with self.client.get(path, headers={"X-User-Id": str(user)},
+                             name=f"/products/all [{'AB'[side]}]" if targets else
+                             "/products/all", catch_response=True) as response:
             latency_ms = (time.time() - started) * 1000
             status = response.status_code or 0
             outcome = "failed"
@@ -125,7 +132,7 @@ class StorefrontUser(FastHttpUser):
                 return  # `sim ui` writes no report: a long session must not grow memory
             timing = response.headers.get("Server-Timing", "") if response.headers else ""
             _samples.append([started, latency_ms, status, OUTCOMES[outcome],
-                             critical_path_ms(timing)])
+                             critical_path_ms(timing), side])
 
 
 class PhasesShape(LoadTestShape):
@@ -152,8 +159,9 @@ def arm_timeline(environment: Any, **_: Any) -> None:
         return
     _samples.clear()
     _received.clear()
-    admin = SPEC.get("admin_url")
-    if admin:
+    for admin in SPEC.get("admin_urls") or [SPEC.get("admin_url")]:
+        if not admin:
+            continue
         request = urllib.request.Request(f"{admin}/timeline/start", method="POST", data=b"",
                                          headers=_auth())
         with urllib.request.urlopen(request, timeout=10) as answer:

@@ -62,7 +62,7 @@ def test_strata_remove_noise_that_hit_both_sides_alike() -> None:
         a.append(_latencies(rng, 300, noise))
         b.append(_latencies(rng, 300, noise + 0.002))
     stratified = bootstrap_latency(a, b)["mean"][2]
-    pooled = bootstrap_latency([sum(a, [])], [sum(b, [])])["mean"][2]
+    pooled = bootstrap_latency([[x for w in a for x in w]], [[x for w in b for x in w]])["mean"][2]
     assert stratified.low < 0.002 < stratified.high
     assert (stratified.high - stratified.low) < 0.5 * (pooled.high - pooled.low)
     assert pooled.low < 0.002 < pooled.high
@@ -90,14 +90,16 @@ def test_error_ratios_zero_on_both_sides_pass_a_one_point_allowance() -> None:
 
 
 def test_rate_difference_of_attempts_per_call() -> None:
-    same = rate_difference(10_050, 10_000, 10_052, 10_000)
+    # Counts are attempts beyond one per call, per call.
+    same = rate_difference(50, 10_000, 52, 10_000)
     assert same.low < 0 < same.high
-    assert same.verdict(0.10) == "pass"
-    more = rate_difference(10_050, 10_000, 13_000, 10_000)
+    assert same.high < 0.01  # 10,000 calls with few retries: a narrow interval
+    more = rate_difference(50, 10_000, 3000, 10_000)
     assert more.low > 0.25
     assert more.verdict(0.10) == "fail"
-    fewer = rate_difference(10_000, 10_000, 7_000, 10_000)  # breaker: calls without tries
+    fewer = rate_difference(0, 10_000, -3000, 10_000)  # breaker: calls without attempts
     assert fewer.verdict(0.10) == "pass"
+    assert fewer.estimate == pytest.approx(-0.3)
     assert rate_difference(0, 1, 3, 1).verdict(1.0) == "inconclusive"  # one round: few opens
 
 

@@ -1,0 +1,127 @@
+"""The gate over whole runs: per-phase checks with estimate and interval, counts, the
+"inconclusive" verdict and --strict, and the noise report."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from reports.gate import RoundData, gate, round_data, round_spread
+from reports.gate_noise import (
+    CpuTimes,
+    cpu_shares,
+    noise_lines,
+    parse_loadavg,
+    parse_proc_stat,
+    summarize_noise,
+)
+from scenarios.gate_rules import GateRules
+
+PHASES = [{"name": "ramp", "start": 0.0, "end": 5.0}, {"name": "steady", "start": 5.0,
+                                                        "end": 30.0}]
+
+
+def _run(rng: np.random.Generator, shift: float = 0.0, failed_share: float = 0.0,
+         n: int = 1500, attempts: float = 1.0) -> RoundData:
+    """A run's report.json and samples.json, as the locustfile and the report write them."""
+    armed = 1_700_000_000.0
+    t = np.sort(rng.uniform(0.0, 30.0, n))
+    latency_ms = (0.015 + rng.lognormal(np.log(0.005), 0.5, n) + shift) * 1000
+    failed = rng.random(n) < failed_share
+    samples = [[armed + ti, lat, 500 if bad else 200, 2 if bad else 0, 0.0]
+               for ti, lat, bad in zip(t, latency_ms, failed, strict=True)]
+    report = {"phases": PHASES,
+              "downstreams": {"inventory": {"calls": 10_000,
+                                            "attempts": int(10_000 * attempts)}},
+              "scoring": {"inventory": {"opens": 0}}}
+    return round_data(report, {"armed_at": armed, "samples": samples}, window=1.0)
+
+
+def _checks(result: dict[str, object]) -> dict[str, dict[str, object]]:
+    return {c["id"]: c for c in result["checks"]}  # type: ignore[attr-defined]
+
+
+def test_same_config_passes_every_check_per_phase() -> None:
+    rng = np.random.default_rng(10)
+    result = gate([_run(rng)], [_run(rng)], GateRules())
+    checks = _checks(result)
+    assert {"p50[all]", "p95[ramp]", "p99[steady]", "mean[steady]", "error_ratio[all]",
+            "amplification[inventory]"} <= set(checks)
+    assert result["verdict"] != "fail"
+    assert result["passed"]
+
+
+def test_a_5ms_regression_fails_with_estimate_and_interval_in_the_rule() -> None:
+    rng = np.random.default_rng(11)
+    result = gate([_run(rng)], [_run(rng, shift=0.005)], GateRules())
+    check = _checks(result)["p50[steady]"]
+    assert result["verdict"] == "fail"
+    assert not result["passed"]
+    assert check["verdict"] == "fail"
+    rule = str(check["rule"])
+    assert rule.startswith("p50[steady] +")
+    assert " ms [+" in rule
+    assert "(A 20." in rule
+    assert "allowed +1 ms or +2%, whichever is larger): FAIL" in rule
+
+
+def test_undecidable_data_is_inconclusive_and_strict_fails_it() -> None:
+    rng = np.random.default_rng(12)
+    a, b = [_run(rng, n=60)], [_run(rng, n=60, shift=0.001)]
+    relaxed, strict = gate(a, b, GateRules()), gate(a, b, GateRules(), strict=True)
+    assert relaxed["verdict"] == strict["verdict"] == "inconclusive"
+    assert relaxed["passed"]
+    assert not strict["passed"]
+
+
+def test_more_errors_and_more_attempts_fail_their_count_checks() -> None:
+    rng = np.random.default_rng(13)
+    result = gate([_run(rng)], [_run(rng, failed_share=0.05, attempts=1.5)], GateRules())
+    checks = _checks(result)
+    assert checks["error_ratio[all]"]["verdict"] == "fail"
+    assert "points" in str(checks["error_ratio[all]"]["rule"])
+    assert checks["amplification[inventory]"]["verdict"] == "fail"
+    assert checks["degraded_ratio[all]"]["verdict"] == "pass"
+
+
+def test_a_phase_without_requests_in_b_fails() -> None:
+    rng = np.random.default_rng(14)
+    b = _run(rng)
+    empty = RoundData({**b.latencies, "steady": {}}, b.failed, b.degraded, b.calls, b.opens)
+    result = gate([_run(rng)], [empty], GateRules())
+    assert _checks(result)["latency[steady]"]["rule"].startswith(  # type: ignore[union-attr]
+        "latency[steady]: B made no requests in steady")
+    assert result["verdict"] == "fail"
+
+
+def test_wider_allowance_from_the_rules_turns_a_fail_into_a_pass() -> None:
+    rng = np.random.default_rng(15)
+    a, b = [_run(rng)], [_run(rng, shift=0.003)]
+    assert _checks(gate(a, b, GateRules()))["p50[all]"]["verdict"] == "fail"
+    loose = GateRules().with_values({"p50": "20ms"}, "gate")
+    assert _checks(gate(a, b, loose))["p50[all]"]["verdict"] == "pass"
+
+
+def test_proc_readings_give_busy_and_steal_shares() -> None:
+    before = parse_proc_stat("cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 1 2 3 4\n")
+    after = parse_proc_stat("cpu  200 0 200 800 100 0 0 100 0 0\n")
+    assert before == CpuTimes(1000, 800, 0)
+    assert after is not None
+    busy, steal = cpu_shares(before, after)
+    assert (round(busy, 2), round(steal, 2)) == (0.75, 0.25)
+    assert parse_loadavg("3.21 2.50 1.00 5/900 1234\n") == 3.21
+    assert parse_proc_stat("intr 1 2\n") is None
+
+
+def test_noise_report_names_machine_load_and_round_spread() -> None:
+    rng = np.random.default_rng(16)
+    a = [_run(rng), _run(rng, shift=0.020)]
+    b = [_run(rng), _run(rng, shift=0.020)]
+    spread = round_spread(a, b)
+    noise = summarize_noise([{"busy": 0.9, "steal": 0.05, "load": 3.0},
+                             {"busy": 0.7, "steal": 0.0, "load": 2.0}], 2, spread)
+    text = "\n".join(noise_lines(noise))
+    assert "CPU busy 80% on average (max 90%) of 2 CPUs, steal 2.5%" in text
+    assert "load average 3.00 at most" in text
+    assert re.search(r"A p50 per round: (19|20)\.\d to (39|40)\.\d ms", text)
