@@ -27,7 +27,10 @@ from typing import Any
 from harness import ROOT, publish
 from rich.console import Console
 
+from reports.gate import RoundData, gate, round_data
 from scenarios.ab_command import AbRequest, ab_command
+from scenarios.ab_round import WINDOW
+from scenarios.gate_rules import GateRules
 from scenarios.loader import load_scenario
 from scenarios.model import Scenario
 from sim.durations import parse_duration
@@ -75,6 +78,27 @@ def one_run(scenario: Scenario, scenario_b: Scenario, out: Path, rounds: int,
     return row
 
 
+def reanalyze(out: Path) -> dict[str, Any]:
+    """The verdict of a finished run again, from its rounds' files, with today's gate."""
+    rounds: dict[str, list[RoundData]] = {"a": [], "b": []}
+    for round_dir in sorted(out.glob("round-*"), key=lambda p: int(p.name.split("-")[1])):
+        for side, data in rounds.items():
+            report = json.loads((round_dir / side / "report.json").read_text())
+            raw = json.loads((round_dir / side / "samples.json").read_text())
+            data.append(round_data(report, raw, WINDOW))
+    old = json.loads((out / "ab.json").read_text())
+    result = gate(rounds["a"], rounds["b"], GateRules())
+    checks = {c["id"]: c for c in result["checks"]}
+    row = {"code": 0 if result["passed"] else 1, "verdict": result["verdict"],
+           "wall": old["wall_seconds"], "noise": old["noise"]}
+    for stat in ("p50", "p95"):
+        check = checks.get(f"{stat}[all]", {})
+        row[stat] = {k: check.get(k) for k in ("verdict", "estimate", "low", "high")}
+    failed = [c["id"] for c in result["checks"] if c["verdict"] == "fail"]
+    print(f"{out}: {result['verdict']} {failed}", file=sys.stderr)
+    return row
+
+
 def summarize(label: str, rows: list[dict[str, Any]]) -> tuple[str, ...]:
     count = len(rows)
     fails = sum(r["verdict"] == "fail" for r in rows)
@@ -105,6 +129,8 @@ def main() -> None:
     parser.add_argument("--skip-aa", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "gate-power")
     parser.add_argument("--write", action="store_true", help="update docs/performance.md")
+    parser.add_argument("--reanalyze", action="store_true",
+                        help="no new runs: judge the runs under --out again")
     args = parser.parse_args()
     scenario = load_scenario(args.scenario).with_duration(parse_duration(args.round, "--round"))
     levels = [("A/A (same config)", 0.0)] if not args.skip_aa else []
@@ -114,16 +140,23 @@ def main() -> None:
     for label, ms in levels:
         b = with_products_latency(scenario, ms) if ms else scenario
         rows = []
-        with cpu_hog(args.hog == "all" or (args.hog == "aa" and not ms)):
+        hog = args.hog == "all" or (args.hog == "aa" and not ms)
+        with cpu_hog(hog and not args.reanalyze):
             for index in range(args.count):
                 out = args.out / (f"{ms:g}ms" if ms else "aa") / f"run-{index + 1}"
+                if args.reanalyze:
+                    if (out / "ab.json").exists():
+                        rows.append(reanalyze(out))
+                    continue
                 rows.append(one_run(scenario, b, out, args.rounds, scenario.seed + 100 * index))
                 print(f"{label} run {index + 1}: {rows[-1]['verdict']} p50 "
                       f"{rows[-1]['p50']}", file=sys.stderr, flush=True)
         raw[label] = rows
-        table.append(summarize(label, rows))
+        if rows:
+            table.append(summarize(label, rows))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "gate-power.json").write_text(json.dumps(raw, indent=1))
+    name = "gate-power-reanalyzed.json" if args.reanalyze else "gate-power.json"
+    (args.out / name).write_text(json.dumps(raw, indent=1))
     hog = {"aa": "CPU hog on core 0 during A/A", "all": "CPU hog on core 0 throughout",
            "none": "no hog"}[args.hog]
     publish("gate", table, f"{args.scenario}, {args.count} runs per row, {args.rounds} "

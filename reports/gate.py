@@ -17,8 +17,10 @@ from reports.gate_stats import (
     RESAMPLES,
     SEED,
     Interval,
+    binomial_dispersion,
     bootstrap_latency,
     mann_whitney_p,
+    poisson_dispersion,
     proportion_difference,
     rate_difference,
 )
@@ -124,7 +126,8 @@ def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateR
                     ) -> Iterator[dict[str, Any]]:
     for scope in _scopes(a):
         strata_a, strata_b = _strata(a, b, scope)
-        count_a, count_b = sum(map(len, strata_a)), sum(map(len, strata_b))
+        count_a = sum(len(w) for r in strata_a for w in r)
+        count_b = sum(len(w) for r in strata_b for w in r)
         if not count_a:
             continue
         if not count_b:
@@ -132,8 +135,8 @@ def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateR
                            f"B made no requests in {scope} (A made {count_a})")
             continue
         results = bootstrap_latency(strata_a, strata_b, rules.confidence)
-        p_value = mann_whitney_p([x for r in strata_a for x in r],
-                                 [x for r in strata_b for x in r])
+        p_value = mann_whitney_p([x for r in strata_a for w in r for x in w],
+                                 [x for r in strata_b for w in r for x in w])
         for stat, (value_a, value_b, interval) in results.items():
             allowance = rules.allowance(stat)
             yield _check(f"{stat}[{scope}]", stat, scope, "s", value_a, value_b, interval,
@@ -141,16 +144,19 @@ def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateR
                          {"mann_whitney_p": p_value} if stat == "p50" else None)
 
 
+Strata = list[list[Sequence[float]]]
+
+
 def _strata(a: Sequence[RoundData], b: Sequence[RoundData], scope: str
-            ) -> tuple[list[Sequence[float]], list[Sequence[float]]]:
+            ) -> tuple[Strata, Strata]:
     """The same strata on both sides: per round, per time window."""
-    strata_a: list[Sequence[float]] = []
-    strata_b: list[Sequence[float]] = []
+    strata_a: Strata = []
+    strata_b: Strata = []
     for ra, rb in zip(a, b, strict=True):
         wa, wb = ra.latencies.get(scope, {}), rb.latencies.get(scope, {})
-        for key in sorted(set(wa) | set(wb)):
-            strata_a.append(wa.get(key, ()))
-            strata_b.append(wb.get(key, ()))
+        keys = sorted(set(wa) | set(wb))
+        strata_a.append([wa.get(key, ()) for key in keys])
+        strata_b.append([wb.get(key, ()) for key in keys])
     return strata_a, strata_b
 
 
@@ -162,9 +168,13 @@ def _ratio_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRul
     if not total_a or not total_b:
         return
     for metric, attr in (("error_ratio", "failed"), ("degraded_ratio", "degraded")):
-        hits_a = sum(getattr(r, attr).get(scope, 0) for r in a)
-        hits_b = sum(getattr(r, attr).get(scope, 0) for r in b)
-        interval = proportion_difference(hits_a, total_a, hits_b, total_b, rules.confidence)
+        per_a = [getattr(r, attr).get(scope, 0) for r in a]
+        per_b = [getattr(r, attr).get(scope, 0) for r in b]
+        hits_a, hits_b = sum(per_a), sum(per_b)
+        interval = proportion_difference(
+            hits_a, total_a, hits_b, total_b, rules.confidence,
+            binomial_dispersion(per_a, [_count(r, scope) for r in a]),
+            binomial_dispersion(per_b, [_count(r, scope) for r in b]))
         allowance = rules.allowance(metric)
         yield _check(f"{metric}[{scope}]", metric, scope, "ratio", hits_a / total_a,
                      hits_b / total_b, interval, allowance.limit(0.0),
@@ -176,16 +186,18 @@ def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: Ga
                        ) -> Iterator[dict[str, Any]]:
     names = sorted({n for r in a for n in r.calls} | {n for r in b for n in r.calls})
     for name in names:
-        calls_a = sum(r.calls.get(name, (0, 0))[0] for r in a)
-        tries_a = sum(r.calls.get(name, (0, 0))[1] for r in a)
-        calls_b = sum(r.calls.get(name, (0, 0))[0] for r in b)
-        tries_b = sum(r.calls.get(name, (0, 0))[1] for r in b)
-        if not calls_a or not calls_b:
-            continue
         # Attempts per call beyond the first: retries add some, calls a breaker or a
         # bulkhead answered without an attempt take some away (so it can be negative).
-        interval = rate_difference(tries_a - calls_a, calls_a, tries_b - calls_b, calls_b,
-                                   rules.confidence)
+        side_a = [r.calls.get(name, (0, 0)) for r in a]
+        side_b = [r.calls.get(name, (0, 0)) for r in b]
+        calls_a, calls_b = sum(c for c, _ in side_a), sum(c for c, _ in side_b)
+        tries_a, tries_b = sum(t for _, t in side_a), sum(t for _, t in side_b)
+        if not calls_a or not calls_b:
+            continue
+        interval = rate_difference(
+            tries_a - calls_a, calls_a, tries_b - calls_b, calls_b, rules.confidence,
+            poisson_dispersion([t - c for c, t in side_a], [c for c, _ in side_a]),
+            poisson_dispersion([t - c for c, t in side_b], [c for c, _ in side_b]))
         yield _check(f"amplification[{name}]", "amplification", name, "x", tries_a / calls_a,
                      tries_b / calls_b, interval, rules.amplification.limit(0.0),
                      rules.amplification.describe(""))
@@ -194,7 +206,10 @@ def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: Ga
         opens_b = sum(r.opens.get(name, 0) for r in b)
         if not opens_a and not opens_b:
             continue  # nothing opened on either side: nothing to compare
-        interval = rate_difference(opens_a, len(a), opens_b, len(b), rules.confidence)
+        interval = rate_difference(
+            opens_a, len(a), opens_b, len(b), rules.confidence,
+            poisson_dispersion([r.opens.get(name, 0) for r in a], [1] * len(a)),
+            poisson_dispersion([r.opens.get(name, 0) for r in b], [1] * len(b)))
         yield _check(f"breaker_opens[{name}]", "breaker_opens", name, "x",
                      opens_a / len(a), opens_b / len(b), interval,
                      rules.breaker_opens.limit(0.0),
@@ -213,13 +228,14 @@ def gate(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
     return {"checks": checks, "verdict": verdict, "strict": strict,
             "passed": verdict == "pass" or (verdict == "inconclusive" and not strict),
             "rules": rules.to_dict(), "rounds": {"a": len(a), "b": len(b)},
-            "method": {"latency": "percentile bootstrap of B - A, stratified by round and "
-                                  "time window",
+            "method": {"latency": "two-stage percentile bootstrap of B - A: rounds "
+                                  "(paired), then requests within each time window",
                        "resamples": RESAMPLES, "seed": SEED,
                        "confidence": rules.confidence,
-                       "ratios": "Newcombe hybrid score interval (difference of "
-                                 "proportions)",
-                       "rates": "normal interval of a Poisson rate difference (+0.5)",
+                       "ratios": "Newcombe hybrid score interval, widened by the "
+                                 "overdispersion between rounds",
+                       "rates": "normal interval of a Poisson rate difference (+0.5), "
+                                "widened by the overdispersion between rounds",
                        "second_opinion": "Mann-Whitney U, one-sided (B larger)"}}
 
 

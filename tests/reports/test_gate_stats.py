@@ -8,8 +8,10 @@ import pytest
 
 from reports.gate_stats import (
     Interval,
+    binomial_dispersion,
     bootstrap_latency,
     mann_whitney_p,
+    poisson_dispersion,
     proportion_difference,
     rate_difference,
     wilson,
@@ -23,7 +25,7 @@ def _latencies(rng: np.random.Generator, n: int, shift: float = 0.0) -> list[flo
 
 def test_the_same_distribution_gives_an_interval_around_zero() -> None:
     rng = np.random.default_rng(1)
-    result = bootstrap_latency([_latencies(rng, 3000)], [_latencies(rng, 3000)])
+    result = bootstrap_latency([[_latencies(rng, 3000)]], [[_latencies(rng, 3000)]])
     for stat in ("p50", "p95", "mean"):
         interval = result[stat][2]
         assert interval.low < 0 < interval.high, stat
@@ -32,7 +34,7 @@ def test_the_same_distribution_gives_an_interval_around_zero() -> None:
 
 def test_a_2ms_shift_is_estimated_and_fails_a_1ms_allowance() -> None:
     rng = np.random.default_rng(2)
-    result = bootstrap_latency([_latencies(rng, 4000)], [_latencies(rng, 4000, 0.002)])
+    result = bootstrap_latency([[_latencies(rng, 4000)]], [[_latencies(rng, 4000, 0.002)]])
     value_a, value_b, interval = result["p50"]
     assert value_b > value_a
     assert interval.low < 0.002 < interval.high
@@ -42,13 +44,13 @@ def test_a_2ms_shift_is_estimated_and_fails_a_1ms_allowance() -> None:
 
 def test_too_few_samples_are_inconclusive_not_pass() -> None:
     rng = np.random.default_rng(3)
-    result = bootstrap_latency([_latencies(rng, 15)], [_latencies(rng, 15, 0.001)])
+    result = bootstrap_latency([[_latencies(rng, 15)]], [[_latencies(rng, 15, 0.001)]])
     assert result["p95"][2].verdict(0.001) == "inconclusive"
 
 
 def test_the_interval_is_the_same_for_the_same_samples() -> None:
     rng = np.random.default_rng(4)
-    a, b = [_latencies(rng, 500)], [_latencies(rng, 500)]
+    a, b = [[_latencies(rng, 500)]], [[_latencies(rng, 500)]]
     assert bootstrap_latency(a, b) == bootstrap_latency(a, b)
 
 
@@ -61,8 +63,9 @@ def test_strata_remove_noise_that_hit_both_sides_alike() -> None:
         noise = window * 0.010
         a.append(_latencies(rng, 300, noise))
         b.append(_latencies(rng, 300, noise + 0.002))
-    stratified = bootstrap_latency(a, b)["mean"][2]
-    pooled = bootstrap_latency([[x for w in a for x in w]], [[x for w in b for x in w]])["mean"][2]
+    stratified = bootstrap_latency([a], [b])["mean"][2]
+    pooled = bootstrap_latency([[[x for w in a for x in w]]],
+                               [[[x for w in b for x in w]]])["mean"][2]
     assert stratified.low < 0.002 < stratified.high
     assert (stratified.high - stratified.low) < 0.5 * (pooled.high - pooled.low)
     assert pooled.low < 0.002 < pooled.high
@@ -113,3 +116,30 @@ def test_mann_whitney_sees_a_shift_and_not_its_absence() -> None:
     assert p_same > 0.01
     assert p_slower < 1e-6
     assert mann_whitney_p([0.1], [0.2]) is None
+
+
+def test_a_state_that_held_a_whole_round_widens_the_interval_instead_of_failing() -> None:
+    """Same config on both sides, but in each round each side landed in a state that held
+    for the whole round (a breaker that stayed open, say): +-20 ms. B happened to land
+    high once more than A. Requests as the unit call that a regression; rounds as the
+    unit say the data cannot decide."""
+    rng = np.random.default_rng(7)
+    effects_a, effects_b = (-0.02, 0.02, -0.02, 0.02), (0.02, 0.02, 0.02, -0.02)
+    a = [[_latencies(rng, 800, effect)] for effect in effects_a]
+    b = [[_latencies(rng, 800, effect)] for effect in effects_b]
+    two_stage = bootstrap_latency(a, b)["p50"][2]
+    one_round = bootstrap_latency([[x for r in a for x in r]], [[x for r in b for x in r]])
+    assert one_round["p50"][2].verdict(0.001) == "fail"  # falsely decided
+    assert two_stage.verdict(0.001) == "inconclusive"
+    assert two_stage.low < 0 < two_stage.high
+
+
+def test_rounds_that_disagree_widen_count_intervals() -> None:
+    assert binomial_dispersion([10, 10, 10], [100, 100, 100]) == 1.0
+    spread = binomial_dispersion([5, 95, 50], [100, 100, 100])
+    assert spread > 20
+    narrow = proportion_difference(150, 300, 150, 300)
+    wide = proportion_difference(150, 300, 150, 300, a_phi=spread, b_phi=spread)
+    assert (wide.high - wide.low) > 4 * (narrow.high - narrow.low)
+    assert poisson_dispersion([2, 2, 2], [1, 1, 1]) == 1.0
+    assert poisson_dispersion([0, 6, 0], [1, 1, 1]) > 2

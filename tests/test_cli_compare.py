@@ -1,0 +1,101 @@
+"""`sim compare A B` as a user runs it, on run directories a run leaves (report.json and
+samples.json): statistics when both kept samples, which run is which, history ids,
+different scenarios refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+from pathlib import Path
+
+from reports.history import record_run
+from sim import aio
+from tests.cli_helpers import SIM
+
+FIXTURE = Path(__file__).parent / "reports" / "fixtures" / "outage-report.json"
+ARMED = 1_700_000_000.0
+
+
+def _run_dir(root: Path, name: str, shift_ms: float = 0.0, scenario: str | None = None,
+             samples: bool = True, seed: int = 0) -> Path:
+    """A run directory: the fixture's report.json and samples.json rows as the locustfile
+    writes them ([epoch, latency ms, status, outcome, critical ms])."""
+    report = json.loads(FIXTURE.read_text())
+    if scenario:
+        report["scenario"]["name"] = scenario
+    out = root / name
+    out.mkdir()
+    (out / "report.json").write_text(json.dumps(report))
+    if samples:
+        rng = random.Random(seed)
+        rows = [[ARMED + t / 100, 20 + rng.expovariate(1 / 5) + shift_ms, 200, 0, 15.0]
+                for t in range(1500)]
+        (out / "samples.json").write_text(json.dumps({"armed_at": ARMED, "samples": rows}))
+    return out
+
+
+def _compare(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SIM, "compare", *args], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=cwd,
+                          env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+
+
+def test_a_slower_run_b_fails_with_interval_and_names_a_and_b(tmp_path: Path) -> None:
+    a = _run_dir(tmp_path, "a", seed=1)
+    b = _run_dir(tmp_path, "b", shift_ms=8, seed=2)
+    result = _compare(tmp_path, str(a), str(b))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"A (reference) = {a / 'report.json'}" in result.stdout
+    assert f"B (candidate) = {b / 'report.json'}" in result.stdout
+    line = next(x for x in result.stdout.splitlines() if "p50[warm]" in x)
+    assert "FAIL" in line
+    assert " ms" in result.stdout
+    assert "B - A [interval]" in result.stdout
+    assert "verdict: FAIL" in result.stdout
+
+
+def test_the_same_samples_do_not_fail(tmp_path: Path) -> None:
+    a = _run_dir(tmp_path, "a", seed=1)
+    b = _run_dir(tmp_path, "b", seed=1)
+    result = _compare(tmp_path, str(a), str(b))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "verdict: pass" in result.stdout
+
+
+def test_different_scenarios_exit_2_unless_forced(tmp_path: Path) -> None:
+    a = _run_dir(tmp_path, "a")
+    b = _run_dir(tmp_path, "b", scenario="other")
+    refused = _compare(tmp_path, str(a), str(b))
+    assert refused.returncode == 2
+    assert "A is scenario 'outage-test', B is 'other'" in refused.stderr
+    assert "--force" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    forced = _compare(tmp_path, str(a), str(b), "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "different scenarios (outage-test vs other), compared with --force" in \
+        forced.stdout
+
+
+def test_history_ids_name_runs(tmp_path: Path) -> None:
+    db = tmp_path / ".sim" / "history.db"
+    ids = []
+    for name, shift in (("a", 0.0), ("b", 8.0)):
+        run = _run_dir(tmp_path, name, shift_ms=shift, seed=len(ids))
+        report = json.loads((run / "report.json").read_text())
+        ids.append(aio.run(record_run(db, report, str(run / "report.json"))))
+    result = _compare(tmp_path, str(ids[0]), str(ids[1]))
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"A (reference) = {tmp_path / 'a' / 'report.json'}" in result.stdout
+    missing = _compare(tmp_path, "999", str(ids[1]))
+    assert missing.returncode == 2
+    assert "A: no run with history id 999" in missing.stderr
+
+
+def test_without_samples_the_fixed_rules_apply_and_say_so(tmp_path: Path) -> None:
+    a = _run_dir(tmp_path, "a", samples=False)
+    b = _run_dir(tmp_path, "b")
+    result = _compare(tmp_path, str(a), str(b))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "A kept no samples.json: fixed tolerances, no intervals" in result.stdout
