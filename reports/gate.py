@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.gate_stats import (
+    MIN_ROUNDS,
     RESAMPLES,
     SEED,
     Interval,
-    binomial_dispersion,
     bootstrap_latency,
     mann_whitney_p,
-    poisson_dispersion,
     proportion_difference,
     rate_difference,
+    rounds_interval,
+    widen,
 )
 from reports.stats import DEGRADED, FAILED, Sample, percentile, samples_from_raw
 from scenarios.gate_rules import GateRules
@@ -171,10 +172,11 @@ def _ratio_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRul
         per_a = [getattr(r, attr).get(scope, 0) for r in a]
         per_b = [getattr(r, attr).get(scope, 0) for r in b]
         hits_a, hits_b = sum(per_a), sum(per_b)
-        interval = proportion_difference(
-            hits_a, total_a, hits_b, total_b, rules.confidence,
-            binomial_dispersion(per_a, [_count(r, scope) for r in a]),
-            binomial_dispersion(per_b, [_count(r, scope) for r in b]))
+        within = proportion_difference(hits_a, total_a, hits_b, total_b, rules.confidence)
+        diffs = [hb / _count(rb, scope) - ha / _count(ra, scope)
+                 for ha, hb, ra, rb in zip(per_a, per_b, a, b, strict=True)
+                 if _count(ra, scope) and _count(rb, scope)]
+        interval = widen(within, rounds_interval(diffs, rules.confidence))
         allowance = rules.allowance(metric)
         yield _check(f"{metric}[{scope}]", metric, scope, "ratio", hits_a / total_a,
                      hits_b / total_b, interval, allowance.limit(0.0),
@@ -194,10 +196,11 @@ def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: Ga
         tries_a, tries_b = sum(t for _, t in side_a), sum(t for _, t in side_b)
         if not calls_a or not calls_b:
             continue
-        interval = rate_difference(
-            tries_a - calls_a, calls_a, tries_b - calls_b, calls_b, rules.confidence,
-            poisson_dispersion([t - c for c, t in side_a], [c for c, _ in side_a]),
-            poisson_dispersion([t - c for c, t in side_b], [c for c, _ in side_b]))
+        within = rate_difference(tries_a - calls_a, calls_a, tries_b - calls_b, calls_b,
+                                 rules.confidence)
+        diffs = [tb / cb - ta / ca for (ca, ta), (cb, tb) in zip(side_a, side_b, strict=True)
+                 if ca and cb]
+        interval = widen(within, rounds_interval(diffs, rules.confidence))
         yield _check(f"amplification[{name}]", "amplification", name, "x", tries_a / calls_a,
                      tries_b / calls_b, interval, rules.amplification.limit(0.0),
                      rules.amplification.describe(""))
@@ -206,10 +209,10 @@ def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: Ga
         opens_b = sum(r.opens.get(name, 0) for r in b)
         if not opens_a and not opens_b:
             continue  # nothing opened on either side: nothing to compare
-        interval = rate_difference(
-            opens_a, len(a), opens_b, len(b), rules.confidence,
-            poisson_dispersion([r.opens.get(name, 0) for r in a], [1] * len(a)),
-            poisson_dispersion([r.opens.get(name, 0) for r in b], [1] * len(b)))
+        within = rate_difference(opens_a, len(a), opens_b, len(b), rules.confidence)
+        diffs = [rb.opens.get(name, 0) - ra.opens.get(name, 0)
+                 for ra, rb in zip(a, b, strict=True)]
+        interval = widen(within, rounds_interval(diffs, rules.confidence))
         yield _check(f"breaker_opens[{name}]", "breaker_opens", name, "x",
                      opens_a / len(a), opens_b / len(b), interval,
                      rules.breaker_opens.limit(0.0),
@@ -225,17 +228,20 @@ def gate(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
     verdicts = {c["verdict"] for c in checks}
     verdict = "fail" if "fail" in verdicts else \
         "inconclusive" if "inconclusive" in verdicts else "pass"
-    return {"checks": checks, "verdict": verdict, "strict": strict,
+    notes = [] if len(a) >= MIN_ROUNDS else [
+        f"{len(a)} round{'s' if len(a) > 1 else ''}: the intervals hold the noise within "
+        f"a run only; {MIN_ROUNDS} rounds or more also cover the spread between rounds"]
+    return {"checks": checks, "verdict": verdict, "strict": strict, "notes": notes,
             "passed": verdict == "pass" or (verdict == "inconclusive" and not strict),
             "rules": rules.to_dict(), "rounds": {"a": len(a), "b": len(b)},
-            "method": {"latency": "two-stage percentile bootstrap of B - A: rounds "
-                                  "(paired), then requests within each time window",
+            "method": {"latency": "percentile bootstrap of B - A, stratified by round and "
+                                  "time window",
+                       "rounds": f"with {MIN_ROUNDS} rounds or more, every interval also "
+                                 "holds the paired t interval of the per-round differences",
                        "resamples": RESAMPLES, "seed": SEED,
                        "confidence": rules.confidence,
-                       "ratios": "Newcombe hybrid score interval, widened by the "
-                                 "overdispersion between rounds",
-                       "rates": "normal interval of a Poisson rate difference (+0.5), "
-                                "widened by the overdispersion between rounds",
+                       "ratios": "Newcombe hybrid score interval",
+                       "rates": "normal interval of a Poisson rate difference (+0.5)",
                        "second_opinion": "Mann-Whitney U, one-sided (B larger)"}}
 
 

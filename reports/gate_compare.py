@@ -70,5 +70,6 @@ def compare_runs(a: Run, b: Run, *, force: bool = False, allow: Sequence[str] = 
     result = gate([round_data(a.report, a.samples)], [round_data(b.report, b.samples)],
                   rules, strict)
     notes.append("two separate runs: noise that differed between them is not in the "
-                 "intervals; `sim ab` runs both at once")
-    return {"kind": "gate", "variants": variants, **result, "notes": notes}
+                 "intervals; `sim ab` runs both at once, in rounds")
+    return {"kind": "gate", "variants": variants, **result,
+            "notes": [*notes, *result["notes"]]}

@@ -56,12 +56,21 @@ def test_a_slower_run_b_fails_with_interval_and_names_a_and_b(tmp_path: Path) ->
     assert "verdict: FAIL" in result.stdout
 
 
-def test_the_same_samples_do_not_fail(tmp_path: Path) -> None:
+def test_the_same_samples_do_not_fail_but_one_run_each_cannot_decide_all(
+        tmp_path: Path) -> None:
     a = _run_dir(tmp_path, "a", seed=1)
     b = _run_dir(tmp_path, "b", seed=1)
     result = _compare(tmp_path, str(a), str(b))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "verdict: pass" in result.stdout
+    # One breaker open in each run: a count of one per side cannot rule out +1.
+    line = next(x for x in result.stdout.splitlines() if "breaker_opens[inventory]" in x)
+    assert "inconclusive" in line
+    assert "+0.00 [-3.39, +3.39]" in line
+    assert "verdict: inconclusive (a failure with --strict)" in result.stdout
+    assert "1 round: the intervals hold the noise within a run only" in result.stdout
+    strict = _compare(tmp_path, str(a), str(b), "--strict")
+    assert strict.returncode == 1
+    assert "verdict: inconclusive (--strict: a failure)" in strict.stdout
 
 
 def test_different_scenarios_exit_2_unless_forced(tmp_path: Path) -> None:
