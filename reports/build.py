@@ -167,6 +167,10 @@ def build_report(inputs: RunInputs) -> dict[str, Any]:
         raw = {"armed_at": None, "samples": [], "workers": 0}
     armed_epoch = raw.get("armed_at") or inputs.started_at
     samples = samples_from_raw(raw.get("samples", []), armed_epoch)
+    if raw.get("dropped"):
+        problems.append(f"samples.json holds {len(samples):,} requests; "
+                        f"{raw['dropped']:,} more were not kept (the locustfile's "
+                        f"MAX_SAMPLES): the statistics cover the kept ones")
     if inputs.locust_exit_code not in (0, None) and not inputs.interrupted:
         tail = inputs.locust_stderr.strip().splitlines()[-1:] or [""]
         problems.append(f"locust exited with code {inputs.locust_exit_code}: {tail[0]}")

@@ -4,7 +4,7 @@ allowance and the verdict."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -103,8 +103,3 @@ def gate_markdown(result: Mapping[str, Any], title: str = "A/B") -> str:
                   f"seed {method['seed']}, {method['confidence'] * 100:g}%. Ratios: "
                   f"{method['ratios']}. Rates: {method['rates']}."]
     return "\n".join(lines) + "\n"
-
-
-def rules_lines(checks: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The full rule sentence of each check (for logs and junit)."""
-    return [str(c["rule"]) for c in checks]

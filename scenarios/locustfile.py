@@ -31,6 +31,10 @@ from locust.runners import MasterRunner, WorkerRunner
 from scenarios.degraded import DEFAULT_RULE, is_degraded
 
 OUTCOMES = {"complete": 0, "degraded": 1, "failed": 2}
+# samples.json keeps every request at full precision, up to this many (about 60 MB of
+# JSON, 150 MB in this process): beyond it requests are counted, not kept, and the report
+# says so. At 300 requests/s that is 55 minutes.
+MAX_SAMPLES = 1_000_000
 
 
 def _load_spec() -> dict[str, Any]:
@@ -47,7 +51,7 @@ SPEC = _load_spec()
 # [epoch seconds, latency ms, status, outcome, critical ms, side (0, or 1 for B in sim ab)]
 _samples: list[list[float]] = []
 _received: list[list[float]] = []  # on the master: what the workers sent
-_state: dict[str, Any] = {"armed_at": None, "workers": set()}
+_state: dict[str, Any] = {"armed_at": None, "workers": set(), "dropped": 0}
 SPEC_MESSAGE = "sim_spec"
 
 
@@ -130,6 +134,9 @@ class StorefrontUser(FastHttpUser):
                 response.failure(f"status {status}")
             if not SPEC.get("collect_samples", True):
                 return  # `sim ui` writes no report: a long session must not grow memory
+            if len(_samples) >= MAX_SAMPLES:
+                _state["dropped"] += 1
+                return
             timing = response.headers.get("Server-Timing", "") if response.headers else ""
             _samples.append([started, latency_ms, status, OUTCOMES[outcome],
                              critical_path_ms(timing), side])
@@ -159,6 +166,7 @@ def arm_timeline(environment: Any, **_: Any) -> None:
         return
     _samples.clear()
     _received.clear()
+    _state["dropped"] = 0
     for admin in SPEC.get("admin_urls") or [SPEC.get("admin_url")]:
         if not admin:
             continue
@@ -236,13 +244,18 @@ def extend_web_ui(environment: Any, **_: Any) -> None:
 @events.report_to_master.add_listener
 def ship_samples(client_id: str, data: dict[str, Any]) -> None:
     data["sim_samples"] = _samples[:]
+    data["sim_dropped"] = _state["dropped"]
+    _state["dropped"] = 0
     _samples.clear()
 
 
 @events.worker_report.add_listener
 def collect_samples(client_id: str, data: dict[str, Any]) -> None:
     _state["workers"].add(client_id)
-    _received.extend(data.get("sim_samples", ()))
+    room = MAX_SAMPLES - len(_received)
+    rows = data.get("sim_samples", ())
+    _received.extend(rows[:max(room, 0)])
+    _state["dropped"] += data.get("sim_dropped", 0) + max(len(rows) - max(room, 0), 0)
 
 
 @events.quitting.add_listener
@@ -255,7 +268,7 @@ def write_samples(environment: Any, **_: Any) -> None:
     samples = _received + _samples if isinstance(environment.runner, MasterRunner) \
         else _samples
     payload = {"armed_at": _state["armed_at"], "workers": len(_state["workers"]) or 1,
-               "samples": samples}
+               "samples": samples, "dropped": _state["dropped"]}
     tmp = f"{out}.tmp"
     with open(tmp, "w") as handle:
         json.dump(payload, handle)
