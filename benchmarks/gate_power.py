@@ -8,7 +8,8 @@ as the command line. A run "detects" a regression when its verdict is FAIL; the 
 p95 columns count the runs whose p50 / p95 check of the whole run (`[all]`) failed.
 
 Usage: .venv/bin/python benchmarks/gate_power.py [--count 20] [--levels 1,2,5,10]
-           [--rounds 3] [--round 15s] [--scenario baseline] [--hog aa|all|none] [--write]
+           [--rounds 3] [--round 15s] [--scenario baseline] [--policy naive]
+           [--hog aa|all|none] [--out DIR] [--write] [--reanalyze]
 """
 
 from __future__ import annotations
@@ -63,8 +64,8 @@ def cpu_hog(enabled: bool) -> Any:
 
 
 def one_run(scenario: Scenario, scenario_b: Scenario, out: Path, rounds: int,
-            seed: int) -> dict[str, Any]:
-    request = AbRequest(scenario, seed=seed, out=out, rounds=rounds)
+            seed: int, policy: str | None) -> dict[str, Any]:
+    request = AbRequest(scenario, policy, policy, seed=seed, out=out, rounds=rounds)
     quiet = Console(file=io.StringIO(), width=160)
     started = time.monotonic()
     code = ab_command(request, quiet, scenario_b)
@@ -124,6 +125,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--round", default="15s", help="length of each round")
     parser.add_argument("--scenario", default="baseline")
+    parser.add_argument("--policy", help="both sides' preset (default: the scenario's)")
     parser.add_argument("--hog", choices=("aa", "all", "none"), default="aa",
                         help="run a CPU hog on core 0 during the A/A runs, all runs, none")
     parser.add_argument("--skip-aa", action="store_true")
@@ -148,7 +150,8 @@ def main() -> None:
                     if (out / "ab.json").exists():
                         rows.append(reanalyze(out))
                     continue
-                rows.append(one_run(scenario, b, out, args.rounds, scenario.seed + 100 * index))
+                rows.append(one_run(scenario, b, out, args.rounds, scenario.seed + 100 * index,
+                                    args.policy))
                 print(f"{label} run {index + 1}: {rows[-1]['verdict']} p50 "
                       f"{rows[-1]['p50']}", file=sys.stderr, flush=True)
         raw[label] = rows
@@ -159,7 +162,8 @@ def main() -> None:
     (args.out / name).write_text(json.dumps(raw, indent=1))
     hog = {"aa": "CPU hog on core 0 during A/A", "all": "CPU hog on core 0 throughout",
            "none": "no hog"}[args.hog]
-    publish("gate", table, f"{args.scenario}, {args.count} runs per row, {args.rounds} "
+    policy = f" (policy {args.policy})" if args.policy else ""
+    publish(f"gate-{args.policy}" if args.policy else "gate", table, f"{args.scenario}{policy}, {args.count} runs per row, {args.rounds} "
                            f"rounds x {args.round} side by side, {hog}",
             args.write, headers=("B", "verdict FAIL", "inconclusive", "p50 FAIL", "p95 FAIL",
                                  "median p50 B - A (ms)", "median p50 interval",

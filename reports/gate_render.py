@@ -45,7 +45,7 @@ def check_cells(check: Mapping[str, Any]) -> list[str]:
     p_value = check.get("mann_whitney_p")
     return [check["id"], change, _ms_or(check["a"], unit), _ms_or(check["b"], unit),
             f"+{_ms_or(check['allowed'], unit)}",
-            "-" if p_value is None else f"{p_value:.3f}"]
+            "-" if p_value is None else "<0.001" if p_value < 0.001 else f"{p_value:.3f}"]
 
 
 def names_line(result: Mapping[str, Any]) -> str:

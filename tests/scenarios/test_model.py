@@ -235,7 +235,8 @@ faults.inventory = [{ type = "hang" }]
 BAD = [
     pytest.param('nmae = "x"\n' + PHASES,
                  "nmae: unknown field (did you mean 'name'?); allowed: name, description, "
-                 "tags, seed, policy, load, faults, phases, slo, degraded", id="unknown-top-key"),
+                 "tags, seed, policy, load, faults, phases, slo, degraded,"
+                 " gate", id="unknown-top-key"),
     pytest.param(PHASES, 'name: is required (lowercase letters, digits and dashes, such as '
                          '"slow-inventory")', id="no-name"),
     pytest.param('name = "Slow Inventory"\n' + PHASES,
