@@ -163,8 +163,10 @@ def main() -> None:
     hog = {"aa": "CPU hog on core 0 during A/A", "all": "CPU hog on core 0 throughout",
            "none": "no hog"}[args.hog]
     policy = f" (policy {args.policy})" if args.policy else ""
-    publish(f"gate-{args.policy}" if args.policy else "gate", table, f"{args.scenario}{policy}, {args.count} runs per row, {args.rounds} "
-                           f"rounds x {args.round} side by side, {hog}",
+    section = f"gate-{args.policy}" if args.policy else "gate"
+    details = (f"{args.scenario}{policy}, {args.count} runs per row, {args.rounds} rounds "
+               f"x {args.round} side by side, {hog}")
+    publish(section, table, details,
             args.write, headers=("B", "verdict FAIL", "inconclusive", "p50 FAIL", "p95 FAIL",
                                  "median p50 B - A (ms)", "median p50 interval",
                                  "CPU busy", "longest run"))
