@@ -130,7 +130,7 @@ async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], N
             result = await asyncio.to_thread(gate, rounds_a, rounds_b, options.rules,
                                              options.strict)
             on_round(index, result)
-            if not _another_round(options, index, result, started,
+            if not another_round(options, index, result, started,
                                   time.monotonic() - round_started):
                 break
     finally:
@@ -146,7 +146,7 @@ async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], N
     return AbOutcome(result, interrupted)
 
 
-def _another_round(options: AbOptions, index: int, result: dict[str, Any], started: float,
+def another_round(options: AbOptions, index: int, result: dict[str, Any], started: float,
                    last_round: float) -> bool:
     if index < options.rounds:
         return True

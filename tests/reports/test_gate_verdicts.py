@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -125,3 +127,22 @@ def test_noise_report_names_machine_load_and_round_spread() -> None:
     assert "CPU busy 80% on average (max 90%) of 2 CPUs, steal 2.5%" in text
     assert "load average 3.00 at most" in text
     assert re.search(r"A p50 per round: (19|20)\.\d to (39|40)\.\d ms", text)
+
+
+def test_auto_sample_adds_rounds_only_while_inconclusive_and_within_budget(
+        tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from scenarios.ab import AbOptions, Variant, another_round
+    from scenarios.loader import load_scenario
+
+    scenario = load_scenario("baseline")
+    side = Variant("A", scenario, scenario.policy())
+    options = AbOptions(side, replace(side, label="B"), tmp_path, 0, rounds=2, budget=60.0)
+    now = time.monotonic()
+    undecided, decided = {"verdict": "inconclusive"}, {"verdict": "pass"}
+    assert another_round(options, 1, decided, now, 10.0)  # the minimum comes first
+    assert not another_round(options, 2, decided, now, 10.0)  # decisive: stop
+    assert another_round(options, 2, undecided, now, 10.0)  # undecided, time left
+    assert not another_round(options, 2, undecided, now - 55.0, 10.0)  # would overrun
+    assert not another_round(replace(options, budget=None), 2, undecided, now, 10.0)
