@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bff.policyset import PolicySet
 from reports.gate import RoundData, gate, round_spread
 from reports.gate_noise import (
     CpuTimes,
@@ -26,24 +25,11 @@ from reports.gate_noise import (
     parse_proc_stat,
     summarize_noise,
 )
-from scenarios.ab_round import alternating, side_by_side
+from scenarios.ab_round import Variant, alternating, side_by_side
 from scenarios.gate_rules import GateRules
-from scenarios.model import Scenario
 
 AB_SCHEMA = "bff-sim/ab"
 WINDOW = 1.0  # seconds: the strata of a side-by-side round
-
-
-@dataclass(frozen=True)
-class Variant:
-    label: str  # "A" or "B"
-    scenario: Scenario
-    policy: PolicySet
-    target: str | None = None  # an external BFF's URL
-
-    def describe(self) -> dict[str, Any]:
-        return {"label": self.label, "policy": self.policy.name, "target": self.target,
-                "scenario": self.scenario.name}
 
 
 @dataclass(frozen=True)

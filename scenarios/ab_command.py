@@ -13,7 +13,8 @@ from rich.console import Console
 
 from reports.files import write_json_atomic, write_text_atomic
 from reports.gate_render import gate_markdown, gate_table
-from scenarios.ab import AbOptions, Variant, run_ab
+from scenarios.ab import AbOptions, run_ab
+from scenarios.ab_round import Variant
 from scenarios.command import (
     EXIT_BREACH,
     EXIT_INTERRUPTED,

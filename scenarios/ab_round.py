@@ -17,15 +17,18 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bff.app import attach_bff
+from bff.policyset import PolicySet
 from reports.build import RunInputs, build_report
 from reports.files import write_json_atomic
 from reports.gate import RoundData, round_data
 from scenarios.locust_process import LocustFiles, LocustProcess
+from scenarios.model import Scenario
 from scenarios.run import FREE, RunOptions, load_spec, run_scenario
 from sim import DEFAULT_PORTS
 from sim.host import HostConfig, SimHost
@@ -33,8 +36,20 @@ from sim.host import HostConfig, SimHost
 WINDOW = 1.0  # seconds: side by side, A and B are compared second by second
 
 
+@dataclass(frozen=True)
+class Variant:
+    label: str  # "A" or "B"
+    scenario: Scenario
+    policy: PolicySet
+    target: str | None = None  # an external BFF's URL
+
+    def describe(self) -> dict[str, Any]:
+        return {"label": self.label, "policy": self.policy.name, "target": self.target,
+                "scenario": self.scenario.name}
+
+
 @contextlib.asynccontextmanager
-async def _hosts(variants: Any, seed: int) -> Any:
+async def _hosts(variants: Sequence[Variant], seed: int) -> AsyncIterator[list[SimHost]]:
     async with contextlib.AsyncExitStack() as stack:
         hosts = []
         for variant in variants:
@@ -82,7 +97,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data
 
 
-async def side_by_side(variants: Any, root: Path, seed: int, stop: asyncio.Event
+async def side_by_side(variants: Sequence[Variant], root: Path, seed: int, stop: asyncio.Event
                        ) -> tuple[list[RoundData], bool]:
     await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
     files = LocustFiles(root)
@@ -114,7 +129,7 @@ async def side_by_side(variants: Any, root: Path, seed: int, stop: asyncio.Event
     return out, interrupted
 
 
-async def _one_target(variant: Any, out: Path, seed: int, stop: asyncio.Event
+async def _one_target(variant: Variant, out: Path, seed: int, stop: asyncio.Event
                       ) -> tuple[RoundData, bool]:
     await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
     options = RunOptions(variant.scenario, variant.policy, out, seed, 0, variant.target,
@@ -125,7 +140,7 @@ async def _one_target(variant: Any, out: Path, seed: int, stop: asyncio.Event
     return round_data(outcome.report, raw or {"samples": []}), outcome.interrupted
 
 
-async def alternating(variants: Any, index: int, root: Path, seed: int,
+async def alternating(variants: Sequence[Variant], index: int, root: Path, seed: int,
                       stop: asyncio.Event) -> tuple[list[RoundData], bool]:
     ordered = variants if index % 2 else variants[::-1]  # ABBA: drift hits both alike
     done: dict[str, RoundData] = {}

@@ -133,7 +133,8 @@ def test_auto_sample_adds_rounds_only_while_inconclusive_and_within_budget(
         tmp_path: Path) -> None:
     from dataclasses import replace
 
-    from scenarios.ab import AbOptions, Variant, another_round
+    from scenarios.ab import AbOptions, another_round
+    from scenarios.ab_round import Variant
     from scenarios.loader import load_scenario
 
     scenario = load_scenario("baseline")
