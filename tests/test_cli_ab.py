@@ -6,7 +6,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -88,3 +90,28 @@ def test_a_slower_b_is_caught_and_exits_1(tmp_path: Path) -> None:
     assert p50["estimate"] > 0.012  # 60 ms added; 5x slack for a loaded machine
     assert "verdict: FAIL" in text.getvalue()
     assert "❌" in (tmp_path / "ab" / "ab.md").read_text()
+
+
+@pytest.mark.timeout(180)
+def test_ctrl_c_exits_130_and_leaves_no_locust(tmp_path: Path) -> None:
+    out = tmp_path / "ab"
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    with subprocess.Popen([SIM, "ab", "--scenario", "baseline", "--duration", "30s",
+                           "--out", str(out)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path) as process:
+        deadline = time.monotonic() + 60
+        while not (out / "round-1" / "locust_stats_history.csv").exists():
+            assert time.monotonic() < deadline, "locust never started"
+            time.sleep(0.2)
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stdout[-2000:] + stderr[-2000:]
+    assert "interrupted: no verdict" in stdout
+    assert "Traceback" not in stderr
+    assert not (out / "ab.json").exists()
+    time.sleep(0.5)
+    running = subprocess.run(["ps", "-ww", "-eo", "args"], capture_output=True, text=True,
+                             check=True).stdout
+    assert not [line for line in running.splitlines()
+                if "-m locust" in line and str(out) in line]
