@@ -15,18 +15,13 @@ from reports.files import write_json_atomic, write_text_atomic
 from reports.gate_render import gate_markdown, gate_table
 from scenarios.ab import AbOptions, run_ab
 from scenarios.ab_round import Variant
-from scenarios.command import (
-    EXIT_BREACH,
-    EXIT_INTERRUPTED,
-    EXIT_PASS,
-    check_out_dir,
-    check_target,
-    default_out,
-    resolve_policy,
-)
+from scenarios.command import EXIT_BREACH, EXIT_PASS, check_target, resolve_policy
 from scenarios.gate_rules import GateRules, parse_allow_options
 from scenarios.model import Scenario
+from scenarios.outdir import check_out_dir, default_out
 from sim.errors import ConfigError
+
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: no verdict
 
 
 @dataclass(frozen=True)
@@ -64,7 +59,7 @@ def build_options(request: AbRequest, scenario_b: Scenario | None = None) -> AbO
     b = Variant("B", b_scenario, resolve_policy(b_scenario, request.policy_b, request.set_b),
                 request.target_b)
     seed = request.seed if request.seed is not None else scenario.seed
-    out = check_out_dir(request.out or default_out(scenario, "ab"))
+    out = check_out_dir(request.out or default_out(scenario.name, "ab"))
     return AbOptions(a, b, out, seed, request.rounds, request.budget, rules, request.strict)
 
 
