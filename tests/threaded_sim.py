@@ -24,17 +24,28 @@ class ThreadedSim:
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread_id: int | None = None
         self._thread = threading.Thread(target=asyncio.run, args=(self._main(data_dir),),
                                         daemon=True)
 
     async def _main(self, data_dir: Path) -> None:
         self._loop = asyncio.get_running_loop()
+        self._thread_id = threading.get_native_id()
         self._stop = asyncio.Event()
         async with SimHost(free_config(data_dir=data_dir)) as host:
             await attach_bff(host, self.policy, 0)
             self.urls = host.urls
             self._ready.set()
             await self._stop.wait()
+
+    def starved(self) -> float:
+        """Seconds the loop's thread has so far spent runnable but waiting for a CPU (Linux
+        schedstat; 0.0 elsewhere): time a loaded machine, not the BFF, took."""
+        try:
+            fields = Path(f"/proc/self/task/{self._thread_id}/schedstat").read_text().split()
+        except OSError:
+            return 0.0
+        return int(fields[1]) / 1e9
 
     def __enter__(self) -> ThreadedSim:
         self._thread.start()
