@@ -512,6 +512,16 @@ def worker(
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["serve"]:  # start fast: typer's per-option pydantic set-up skipped
+        from sim.fast_options import parse_options
+
+        options = parse_options(serve, sys.argv[2:])
+        if options is not None:
+            try:
+                serve(**options)
+            except typer.Exit as exc:
+                raise SystemExit(exc.exit_code) from None
+            return
     app()
 
 
