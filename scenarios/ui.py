@@ -28,11 +28,13 @@ from rich.console import Console
 
 from bff.app import attach_bff
 from bff.policyset import PRESETS, PolicySet, preset
+from reports.files import write_text_atomic
 from scenarios.loader import builtin_names, load_scenario
 from scenarios.locust_process import LocustFiles, LocustProcess, locust_worker_command
 from scenarios.model import Scenario
 from scenarios.run import FREE, load_spec
 from sim import DEFAULT_PORTS
+from sim.admin_guard import guard_middleware, own_origins
 from sim.errors import ConfigError, PortInUseError, SimError
 from sim.host import HostConfig, SimHost
 from sim.listener import Listener
@@ -136,7 +138,10 @@ class Session:
             await host.stop()
 
 
-def control_app(session: Session) -> web.Application:
+def control_app(session: Session, origins: Callable[[], frozenset[str]]) -> web.Application:
+    """`POST /select`, from locust's server side only: a page in the user's browser must not
+    swap the simulator under a test, so the admin API's guard (Origin, JSON) applies."""
+
     async def select(request: web.Request) -> web.Response:
         try:
             body = await request.json()
@@ -147,7 +152,7 @@ def control_app(session: Session) -> web.Application:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(spec)
 
-    app = web.Application()
+    app = web.Application(middlewares=[guard_middleware(origins, check_origin=True)])
     app.router.add_post("/select", select)
     return app
 
@@ -206,7 +211,8 @@ async def run_ui(options: UiOptions, console: Console) -> int:
     session = Session(catalogue, ports, lambda text: console.print(text, style="dim"),
                       options.bind)
     work = Path(tempfile.mkdtemp(prefix="bff-sim-ui-"))
-    control = Listener("ui-control", control_app(session), "127.0.0.1", 0)
+    control = Listener("ui-control", control_app(
+        session, lambda: own_origins(control.url, control.port)), "127.0.0.1", 0)
     locust: LocustProcess | None = None
     waiter: asyncio.Future[tuple[int, str]] | None = None
     try:
@@ -227,8 +233,9 @@ async def run_ui(options: UiOptions, console: Console) -> int:
                                       session.host.control.snapshot()))
         console.print(f"Open {web_url} and press Start (scenario and policy are in the "
                       f"form's Custom parameters) · Ctrl-C to stop", highlight=False)
-        if options.ready_file is not None:
-            options.ready_file.write_text(json.dumps({"urls": {**urls, "web": web_url}}))
+        if options.ready_file is not None:  # whole or absent: scripts poll for it
+            await asyncio.to_thread(write_text_atomic, options.ready_file,
+                                    json.dumps({"urls": {**urls, "web": web_url}}))
         stopper = asyncio.ensure_future(stop.wait())
         await asyncio.wait({waiter, stopper}, return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()

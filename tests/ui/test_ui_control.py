@@ -1,0 +1,81 @@
+"""`sim ui`'s control endpoint and ready file: only locust's server side swaps the
+simulator, and a script polling for the ready file never reads half of it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from scenarios.run import FREE
+from scenarios.ui import Catalogue, Session, control_app
+from sim.admin_guard import own_origins
+from sim.listener import Listener
+from tests.cli_helpers import SIM
+from tests.ui.test_web_ui import free_port
+
+CHOICE = {"scenario": "inventory-outage", "policy": "book"}
+
+
+@pytest.fixture
+async def control() -> AsyncIterator[tuple[Session, str]]:
+    session = Session(Catalogue("inventory-outage", None), dict(FREE), lambda _text: None)
+    listener = Listener("ui-control", control_app(
+        session, lambda: own_origins(listener.url, listener.port)), "127.0.0.1", 0)
+    await listener.start()
+    try:
+        yield session, f"{listener.url}/select"
+    finally:
+        await listener.stop()
+        await session.close()
+
+
+async def test_a_web_page_cannot_swap_the_simulator(control: tuple[Session, str]) -> None:
+    session, select = control
+    async with aiohttp.ClientSession() as client:
+        # A page elsewhere, through the user's browser: the browser sends its Origin.
+        async with client.post(select, json=CHOICE,
+                               headers={"Origin": "http://evil.example"}) as answer:
+            assert answer.status == 403
+            assert (await answer.json())["field"] == "Origin"
+        # A form post needs no CORS preflight, so it can only be text/plain or a form.
+        async with client.post(select, data=json.dumps(CHOICE),
+                               headers={"Content-Type": "text/plain"}) as answer:
+            assert answer.status == 415
+        assert session.host is None  # nothing was started or replaced
+
+        # locust's server side (no Origin, JSON) still switches it.
+        async with client.post(select, json=CHOICE) as answer:
+            assert answer.status == 200
+            assert (await answer.json())["ui"] == session.ui
+        assert session.host is not None and session.choice == ("inventory-outage", "book")
+
+
+def test_the_ready_file_is_replaced_whole(tmp_path: Path) -> None:
+    """Written to a temp name and renamed: a file already at the path (here with a second
+    name, a hard link) is swapped, never truncated and rewritten in place, so a poller sees
+    either the old file or the whole new one."""
+    ready, other_name = tmp_path / "ready.json", tmp_path / "previous.json"
+    ready.write_text("stale")
+    os.link(ready, other_name)
+    args = [SIM, "ui", "--scenario", "inventory-outage", "--free-ports", "--web-port",
+            str(free_port()), "--ready-file", str(ready)]
+    with subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True) as process:
+        try:
+            deadline = time.monotonic() + 40
+            while ready.read_text() == "stale":
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.05)
+            assert set(json.loads(ready.read_text())["urls"]) >= {"web", "admin", "bff"}
+            assert other_name.read_text() == "stale"
+        finally:
+            process.send_signal(signal.SIGINT)
+            process.communicate(timeout=20)
