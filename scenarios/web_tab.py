@@ -17,6 +17,9 @@ from scenarios.web_faults import FAULTS_PAGE, PANEL_SCRIPT, form_to_specs
 from sim.errors import ConfigError
 
 TIMEOUT = 3.0  # the UI polls every 2 s; a stuck simulator must not pile requests up
+EVENTS_PER_PAGE = 10_000  # the admin API's most
+# The breaker ring holds 5,000 transitions, a few MiB: a bound, should that ever change.
+MAX_EVENT_PAGES = 20
 
 
 class Admin:
@@ -53,10 +56,25 @@ class Admin:
             problem = state.get("error", "?") if isinstance(state, dict) else "?"
             state = {"timeline": {"armed": True, "phase": f"unreachable: {problem}"}}
         metrics = parse_metrics(self.text("/metrics"))
-        _, events = self.call("GET", "/events?since=0&limit=10000"
-                                     "&kind=breaker_transition,phase_started")
-        listed = events.get("events", []) if isinstance(events, dict) else []
-        return extended_stats(state, metrics, listed)
+        return extended_stats(state, metrics, self.tab_events())
+
+    def tab_events(self) -> list[dict[str, Any]]:
+        """Every breaker transition and phase start the simulator still holds, oldest
+        first. One /events answer holds at most 1 MiB (docs/admin-api.md), and the tab shows
+        the newest: follow `next_since` until an answer is complete."""
+        listed: list[dict[str, Any]] = []
+        since = 0
+        for _ in range(MAX_EVENT_PAGES):
+            status, page = self.call("GET", f"/events?since={since}&limit={EVENTS_PER_PAGE}"
+                                            "&kind=breaker_transition,phase_started")
+            if status != 200 or not isinstance(page, dict):
+                break
+            listed.extend(page.get("events", []))
+            next_since = page.get("next_since")
+            if not page.get("truncated") or not isinstance(next_since, int) or next_since <= since:
+                break
+            since = next_since
+        return listed
 
 
 def _decode(raw: bytes) -> Any:

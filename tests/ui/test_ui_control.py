@@ -1,8 +1,10 @@
-"""`sim ui`'s control endpoint and ready file: only locust's server side swaps the
-simulator, and a script polling for the ready file never reads half of it."""
+"""`sim ui`'s control endpoint, ready file and transitions tab: only locust's server side
+swaps the simulator, a script polling for the ready file never reads half of it, and the
+tab pages through the admin API's /events."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -14,9 +16,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bff.events import BreakerTransition
 from scenarios.run import FREE
 from scenarios.ui import Catalogue, Session, control_app
+from scenarios.web_tab import Admin
 from sim.admin_guard import own_origins
+from sim.host import SimHost
 from sim.listener import Listener
 from tests.cli_helpers import SIM
 from tests.ui.test_web_ui import free_port
@@ -79,3 +84,24 @@ def test_the_ready_file_is_replaced_whole(tmp_path: Path) -> None:
         finally:
             process.send_signal(signal.SIGINT)
             process.communicate(timeout=20)
+
+
+async def test_the_transitions_tab_reads_past_one_events_answer(sim_host: SimHost) -> None:
+    """5,000 transitions with long reasons are more than one /events answer (1 MiB): the
+    tab's newest rows are the simulator's newest transitions, not the first answer's."""
+    for index in range(5_000):
+        sim_host.ledger.emit(BreakerTransition(
+            t=index / 100, breaker="inventory", from_state="closed", to_state="open",
+            reason=f"transition {index}: " + "failure rate above the threshold " * 3,
+            failure_rate=0.5, slow_rate=None, open_duration=30.0))
+    admin = Admin(sim_host.urls["admin"])
+    _, first = await asyncio.to_thread(
+        admin.call, "GET", "/events?since=0&limit=10000&kind=breaker_transition")
+    assert first["truncated"]["by"] == "bytes"  # the case this test is about
+
+    tabs = await asyncio.to_thread(admin.resilience)
+    newest = [row["reason"].split(":")[0] for row in tabs[1]["data"]]
+    assert newest[:3] == ["transition 4999", "transition 4998", "transition 4997"]
+    transitions = [e for e in await asyncio.to_thread(admin.tab_events)
+                   if e["kind"] == "breaker_transition"]
+    assert len(transitions) == 5_000
