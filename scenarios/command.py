@@ -54,6 +54,7 @@ class RunRequest:
     ports: tuple[tuple[str, int], ...] = ()  # --products-port etc. given; 0 = a free one
     ports_file: Path | None = None
     target_wait: float = 30.0  # seconds
+    kind: str = "run"  # in the history: "smoke" runs are never a last-pass for "run"s
 
     def chosen_ports(self) -> dict[str, int]:
         """An external BFF is configured for the book's ports, ours can use free ones;
@@ -87,14 +88,14 @@ def check_target(target: str | None) -> None:
                                       f"http://127.0.0.1:9000, got {target!r}")
 
 
-def load_baseline(spec: str, scenario: str, policy: str, history: Path
-                  ) -> dict[str, Any] | None:
+def load_baseline(spec: str, scenario: Scenario, policy: str, history: Path,
+                  kind: str = "run") -> dict[str, Any] | None:
     """Read before the load starts, so a typo costs a second, not the run. None: no
-    passing run in the history yet (last-pass)."""
+    passing run of this kind, scenario, policy and length in the history yet (last-pass)."""
     from sim import aio
 
     if spec == "last-pass":
-        path = aio.run(last_pass(history, scenario, policy))
+        path = aio.run(last_pass(history, scenario.name, policy, kind, scenario.duration))
         base = None if path is None else read_report(path)
     else:
         try:
@@ -153,7 +154,8 @@ def execute(scenario: Scenario, policy: PolicySet, out: Path, seed: int, request
     write_outputs(out, report)
     row = None
     if not report["interrupted"]:
-        row = aio.run(record_run(request.history, report, str((out / "report.json").resolve())))
+        row = aio.run(record_run(request.history, report, str((out / "report.json").resolve()),
+                                 request.kind))
     return Finished(out, report, row)
 
 
@@ -213,8 +215,8 @@ def run_command(request: RunRequest, console: Console) -> int:
     names: tuple[str | None, ...] = request.policies or (None,)
     policies = [resolve_policy(request.scenario, name, request.assignments) for name in names]
     seed = request.seed if request.seed is not None else request.scenario.seed
-    bases = {p.name: load_baseline(request.baseline, request.scenario.name,
-                                   request.policy_name(p), request.history)
+    bases = {p.name: load_baseline(request.baseline, request.scenario,
+                                   request.policy_name(p), request.history, request.kind)
              for p in policies} \
         if request.baseline else {}
     several = len(policies) > 1

@@ -92,7 +92,8 @@ def _smoke(out: Path, scenarios: list[Scenario], per_scenario: float,
         base = None if stored is None else stored["reports"].get(scenario.name)
         request = RunRequest(shortened, (), (), None, run_dir, 0, external.url,
                              "smoke baseline" if base is not None else None, ports=ports,
-                             ports_file=external.ports_file, target_wait=external.wait)
+                             ports_file=external.ports_file, target_wait=external.wait,
+                             kind="smoke")
         done = execute(shortened, shortened.policy(), run_dir, shortened.seed, request,
                        console, base)
         report = done.report
