@@ -8,6 +8,11 @@ from __future__ import annotations
 import os
 import sys
 
+if "aiohttp" not in sys.modules:  # aiohttp's CA store read at first use: ~0.1 s at start
+    from sim.lazy_tls import install as read_ca_store_at_first_handshake
+
+    read_ca_store_at_first_handshake()
+
 if sys.argv[1:2] in (["run"], ["smoke"]):  # before the slow imports: no signal is lost
     from scenarios.interrupt import install
 

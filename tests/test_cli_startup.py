@@ -4,6 +4,8 @@ option parser agreeing with typer's. Timing itself is benchmarks/bench_harness.p
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,3 +98,57 @@ def test_typer_still_reports_bad_options(tmp_path: Path) -> None:
     result = run_sim("serve", "--seed", "-1", *ALL_FREE)
     assert result.returncode == 2
     assert "--seed" in result.stderr and "Traceback" not in result.stderr
+
+
+# A fresh interpreter (the tests' own has imported aiohttp already): aiohttp's default
+# context, then an HTTPS request to a local server whose certificate is argv[1].
+HTTPS_GET = """
+import asyncio, ssl, sys
+import cli  # installs the lazy CA store before aiohttp is imported
+import aiohttp, aiohttp.connector
+
+async def main():
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(sys.argv[1], sys.argv[2])
+    async def answer(reader, writer):
+        await reader.readuntil(b"\\r\\n\\r\\n")
+        writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\nConnection: close\\r\\n\\r\\nok")
+        await writer.drain()
+        writer.close()
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=server_side)
+    port = server.sockets[0].getsockname()[1]
+    print("CAs at start:", aiohttp.connector._SSL_CONTEXT_VERIFIED.cert_store_stats()["x509_ca"])
+    async with aiohttp.ClientSession() as client:
+        try:
+            async with client.get(f"https://127.0.0.1:{port}/") as response:
+                print("answer:", response.status, await response.text())
+        except aiohttp.ClientConnectorCertificateError:
+            print("answer: certificate refused")
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.parametrize(("trusted", "answer"), [(True, "answer: 200 ok"),
+                                                 (False, "answer: certificate refused")])
+def test_https_verifies_as_before_with_the_ca_store_read_late(
+        certificate: tuple[Path, Path], trusted: bool, answer: str) -> None:
+    """Not read at start (the saving), read before the first handshake (the same checks):
+    a server whose CA is in the store (SSL_CERT_FILE) is accepted, any other refused."""
+    cert, key = certificate
+    env = {**os.environ, "SSL_CERT_FILE": str(cert)} if trusted else dict(os.environ)
+    result = subprocess.run([sys.executable, "-c", HTTPS_GET, str(cert), str(key)],
+                            capture_output=True, text=True, timeout=60, env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["CAs at start: 0", answer]
