@@ -13,7 +13,6 @@ from sim.admin_guard import guard_middleware, own_origins
 from sim.errors import ConfigError
 from sim.faults import parse_faults
 from sim.http_errors import json_errors
-from sim.metrics import exposition
 from sim.process_stats import process_stats
 
 if TYPE_CHECKING:
@@ -154,6 +153,8 @@ async def get_state(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
+    from sim.exposition import exposition  # prometheus_client: at the first scrape
+
     host = request.app[HOST]
     body = exposition(host.ledger, host.gauges)
     return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})

@@ -12,10 +12,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from importlib.abc import Loader, MetaPathFinder
 from importlib.machinery import ModuleSpec, PathFinder
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # importlib.abc costs 25 ms to import; finders and loaders are duck-typed
+    from importlib.abc import Loader
 
 MODULE = "aiohttp.connector"
 
@@ -57,7 +59,7 @@ def _lazy_contexts() -> Iterator[None]:
             context.__class__ = LazyCAContext
 
 
-class _LazyLoader(Loader):
+class _LazyLoader:
     def __init__(self, loader: Loader) -> None:
         self._loader = loader
 
@@ -69,7 +71,7 @@ class _LazyLoader(Loader):
             self._loader.exec_module(module)
 
 
-class _Finder(MetaPathFinder):
+class _Finder:
     """Finds aiohttp.connector as usual, and runs it with lazy contexts; then leaves."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
@@ -79,7 +81,7 @@ class _Finder(MetaPathFinder):
         sys.meta_path.remove(self)
         spec = PathFinder.find_spec(fullname, path, target)
         if spec is not None and spec.loader is not None:
-            spec.loader = _LazyLoader(spec.loader)
+            spec.loader = _LazyLoader(spec.loader)  # type: ignore[assignment]
         return spec
 
 

@@ -20,7 +20,7 @@ from tests.cli_helpers import ALL_FREE, run_sim
 
 # Heavy modules `sim serve` has no use for: each costs tens to hundreds of ms at start.
 NOT_FOR_SERVE = ("pydantic", "locust", "gevent", "numpy", "scipy", "matplotlib",
-                 "reports", "scenarios")
+                 "prometheus_client", "reports", "scenarios")
 
 # Runs the real entry point in a child; once the ready file is written, a thread records
 # what is imported and stops the simulator with SIGTERM like a user would.
