@@ -18,6 +18,7 @@ from typing import Any
 
 import aiosqlite
 
+from sim.durations import parse_duration
 from sim.errors import ConfigError
 
 DEFAULT_DB = Path(".sim") / "history.db"
@@ -75,7 +76,8 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
 
 def scenario_seconds(report: Mapping[str, Any]) -> float:
     """The length of the scenario a report ran (its phases, after --duration)."""
-    return float(sum(phase["duration"] for phase in report["scenario"]["phases"]))
+    return sum(parse_duration(phase["duration"], "scenario.phases.duration")
+               for phase in report["scenario"]["phases"])
 
 
 async def record_run(db: Path, report: Mapping[str, Any], report_path: str,

@@ -12,19 +12,21 @@ import pytest
 
 from reports.history import last_pass, list_runs, record_run
 from reports.outputs import write_outputs
+from sim.durations import format_duration
 
-FULL = 15.0  # the fixture's scenario: phases of 3, 5 and 7 s
+FULL = 15.0  # tests/scenarios_fixtures/short-outage.toml: phases of 3, 5 and 7 s
+NAME, POLICY = "short-outage", "resilient"
 
 
 def written(root: Path, name: str, report: dict[str, Any], seconds: float | None = None,
             started_at: str | None = None) -> tuple[dict[str, Any], str]:
     """A finished report set on disk, like a real run leaves: the report and the path of
     its report.json."""
-    report = copy.deepcopy(report)
+    report = {**copy.deepcopy(report), "passed": True}  # whatever a busy machine measured
     if seconds is not None:  # as `--duration` or `sim smoke` shortens it
         phases = report["scenario"]["phases"]
         for phase in phases:
-            phase["duration"] = seconds / len(phases)
+            phase["duration"] = format_duration(seconds / len(phases))
     if started_at is not None:
         report["environment"]["started_at"] = started_at
     write_outputs(root / name, report)
@@ -40,10 +42,10 @@ async def test_a_short_smoke_run_is_never_the_last_pass_of_a_full_run(
     smoke_report, smoke = written(tmp_path, "smoke", report, seconds=3.0)
     await record_run(db, smoke_report, smoke, kind="smoke")
 
-    assert await last_pass(db, "outage-test", "resilient", "run", FULL) == Path(full)
-    assert await last_pass(db, "outage-test", "resilient", "smoke", 3.0) == Path(smoke)
-    assert await last_pass(db, "outage-test", "resilient", "run", 3.0) is None  # --duration 3s
-    assert await last_pass(db, "outage-test", "naive", "run", FULL) is None
+    assert await last_pass(db, NAME, POLICY, "run", FULL) == Path(full)
+    assert await last_pass(db, NAME, POLICY, "smoke", 3.0) == Path(smoke)
+    assert await last_pass(db, NAME, POLICY, "run", 3.0) is None  # --duration 3s
+    assert await last_pass(db, NAME, "naive", "run", FULL) is None
     listed = await list_runs(db)
     assert [(row["kind"], row["duration"]) for row in listed] == [("smoke", 3.0), ("run", FULL)]
 
@@ -65,19 +67,19 @@ async def test_an_old_history_file_is_migrated_and_judged_by_its_reports(
         for started_at, path in (("2026-11-23T10:00:00Z", full),
                                  (report["environment"]["started_at"], smoke)):
             conn.execute("INSERT INTO runs (started_at, scenario, policy, seed, passed,"
-                         " complete, requests, report_path) VALUES (?, 'outage-test',"
-                         " 'resilient', 1, 1, 1, 100, ?)", (started_at, path))
+                         " complete, requests, report_path) VALUES (?, ?, ?, 1, 1, 1, 100, ?)",
+                         (started_at, NAME, POLICY, path))
     conn.close()
 
-    assert await last_pass(db, "outage-test", "resilient", "run", FULL) == Path(full)
-    assert await last_pass(db, "outage-test", "resilient", "run", 3.0) == Path(smoke)
+    assert await last_pass(db, NAME, POLICY, "run", FULL) == Path(full)
+    assert await last_pass(db, NAME, POLICY, "run", 3.0) == Path(smoke)
     newer_report, newer = written(tmp_path, "newer", report,
                                   started_at="2026-11-24T10:00:00Z")
     await record_run(db, newer_report, newer)
     rows = await list_runs(db)
     assert [(row["kind"], row["duration"]) for row in rows] == [
         ("run", FULL), (None, None), (None, None)]
-    assert await last_pass(db, "outage-test", "resilient", "run", FULL) == Path(newer)
+    assert await last_pass(db, NAME, POLICY, "run", FULL) == Path(newer)
 
 
 async def test_an_unknown_kind_is_refused(tmp_path: Path, report: dict[str, Any]) -> None:
