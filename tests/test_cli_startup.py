@@ -53,6 +53,17 @@ def test_serve_imports_nothing_heavy(tmp_path: Path) -> None:
     assert heavy == []
 
 
+def test_the_command_line_module_itself_stays_thin() -> None:
+    """Every command imports what it needs in its own body: `import cli` (what any `sim`
+    command pays first) brings in no package of the project's heavier parts, nor aiohttp.
+    A regression guard: this held before issue 13 too."""
+    listed = subprocess.run(
+        [sys.executable, "-c", "import json, sys, cli; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, timeout=60, check=True).stdout
+    tops = {name.split(".")[0] for name in json.loads(listed)}
+    assert tops.isdisjoint({*NOT_FOR_SERVE, "aiohttp", "bff", "aiosqlite", "hdrh"})
+
+
 def typer_arguments(argv: list[str]) -> dict[str, Any]:
     """What typer would pass to `serve` for argv (unset repeatable options: None)."""
     group = typer.main.get_command(cli.app)
