@@ -105,12 +105,17 @@ async def all_products(request: web.Request) -> web.Response:
     except TimeoutError:  # belt and braces: the stages should always end in time
         response = _json_error(504, "the BFF's request deadline expired")
         _finish(bff, "504", started, loop.time())
+    if isinstance(response, bytes):  # the common case: one Response, all headers at once
+        return web.Response(body=response, headers={
+            "Content-Type": JSON_CONTENT_TYPE, "Server-Timing": ctx.server_timing(),
+            "X-Request-Id": ctx.request_id})
     response.headers["Server-Timing"] = ctx.server_timing()
     response.headers["X-Request-Id"] = ctx.request_id
     return response
 
 
-async def _aggregate(bff: Bff, ctx: RequestContext, user: int) -> web.Response:
+async def _aggregate(bff: Bff, ctx: RequestContext, user: int) -> web.Response | bytes:
+    """The 200 answer's body, or an error response (products failed or timed out)."""
     callers = bff.callers
     ctx.enter_stage(bff.policy.catalogue_wait)
     started = ctx.deadline - bff.policy.deadline
@@ -139,8 +144,9 @@ async def _aggregate(bff: Bff, ctx: RequestContext, user: int) -> web.Response:
     favorites, cart = (task.result() for task in siblings)
     ctx.enter_stage(bff.policy.inventory_wait)
     product_ids: list[int] = products.value
+    inventory = callers["inventory"]
     async with asyncio.TaskGroup() as stage:
-        calls = [stage.create_task(callers["inventory"].call(
+        calls = [stage.create_task(inventory.call(
             f"/products/{pid}/inventory", pid, ctx, timing_name=f"inventory-{pid}"))
             for pid in product_ids]
     stock = [task.result() for task in calls]
@@ -148,15 +154,31 @@ async def _aggregate(bff: Bff, ctx: RequestContext, user: int) -> web.Response:
                                           ("cart", cart)) if result.fallback]
     if any(result.fallback for result in stock):
         degraded.append("inventory")
-    body = {
-        "cart_items": _count(cart),
-        "favorite_items": _count(favorites),
-        "products": [{"product_id": pid, "inventory": result.value}
-                     for pid, result in zip(product_ids, stock, strict=True)],
-        "degraded": degraded,
-    }
     _finish(bff, "degraded" if degraded else "complete", started, ctx.clock())
-    return web.json_response(body)
+    return encode_answer(_count(cart), _count(favorites), product_ids,
+                         [result.value for result in stock], degraded)
+
+
+def encode_answer(cart_items: int | None, favorite_items: int | None, product_ids: list[int],
+                  stock: list[int | None], degraded: list[str]) -> bytes:
+    """The 200 body, byte for byte what json.dumps gives for
+    {"cart_items", "favorite_items", "products": [{"product_id", "inventory"}],
+    "degraded"}, in a fifth of its time: every value is an int (never a bool: the
+    decoders refuse them) or None, and `degraded` holds the downstreams' own names."""
+    products = ", ".join([_PRODUCT % (pid, _number(value))
+                          for pid, value in zip(product_ids, stock, strict=True)])
+    names = ", ".join([f'"{name}"' for name in degraded])
+    return (_ANSWER % (_number(cart_items), _number(favorite_items), products,
+                       names)).encode()
+
+
+_ANSWER = '{"cart_items": %s, "favorite_items": %s, "products": [%s], "degraded": [%s]}'
+_PRODUCT = '{"product_id": %d, "inventory": %s}'
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def _number(value: int | None) -> str:
+    return "null" if value is None else int.__repr__(value)  # what json.dumps writes
 
 
 def _count(result: CallResult) -> int | None:

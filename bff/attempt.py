@@ -88,28 +88,30 @@ def settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged: 
            permit: Permit | None, started: float, end: AttemptEnd) -> None:
     """Tell the breaker, the counters, hedging's statistics and the ledger how it ended."""
     duration = caller.clock() - started
-    telemetry, name = caller.telemetry, caller.name
-    if permit is not None and caller.breaker is not None:
-        if end.kind == "cancelled":
-            caller.breaker.on_ignored(permit)  # resilience4j's releasePermission
+    telemetry, keys, counters = caller.telemetry, caller.keys, caller.telemetry.counters
+    cancelled = end.kind == "cancelled"
+    breaker = caller.breaker
+    if permit is not None and breaker is not None:
+        if cancelled:
+            breaker.on_ignored(permit)  # resilience4j's releasePermission
         elif end.downstream_unwell:
-            caller.breaker.on_failure(permit, duration)
+            breaker.on_failure(permit, duration)
         else:
-            caller.breaker.on_success(permit, duration)
+            breaker.on_success(permit, duration)
     failure = end.failure
     timed_out = isinstance(failure, AttemptTimedOut)
     if isinstance(failure, AttemptTimedOut):
-        telemetry.count("bff_timeouts_total", (name, failure.which))
-        telemetry.emit(TimeoutFired(telemetry.now(), name, ctx.request_id, failure.which,
-                                    duration))
-    if timed_out or end.kind == "cancelled":
-        telemetry.count("bff_abandoned_total", (name,))
-    telemetry.count("bff_attempts_total", (name, end.label))
-    if end.kind != "cancelled":
+        counters[keys.key("bff_timeouts_total", failure.which)] += 1
+        telemetry.emit(TimeoutFired(telemetry.now(), caller.name, ctx.request_id,
+                                    failure.which, duration))
+    if timed_out or cancelled:
+        counters[keys.key("bff_abandoned_total")] += 1
+    counters[keys.key("bff_attempts_total", end.label)] += 1
+    if not cancelled:
         if not timed_out:
-            telemetry.observe("bff_attempt_duration_seconds", (name,), duration)
+            keys.observe_attempt(duration)
         caller.hedge_delay.record(duration)
-    telemetry.emit(AttemptFinished(telemetry.ledger.at(started), name, ctx.request_id,
+    telemetry.emit(AttemptFinished(telemetry.ledger.at(started), caller.name, ctx.request_id,
                                    attempt, end.label, duration, hedged))
 
 

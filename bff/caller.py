@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bff.attempt import not_sent, send
 from bff.clock import Clock
@@ -41,14 +40,16 @@ from bff.policies.fallback import LastGoodCache
 from bff.policies.hedge import HedgeDelay
 from bff.policies.retry import BREAKER_OPEN, BULKHEAD_FULL, RetryPolicy
 from bff.policyset import DownstreamPolicy
-from bff.telemetry import Telemetry
+from bff.telemetry import DownstreamKeys, Telemetry
 from bff.transport import Origin, Transport
 
 Decoder = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
-class CallResult:
+class CallResult(NamedTuple):
+    """Immutable; a NamedTuple because a dozen are built per BFF request (a frozen
+    dataclass costs several times more to construct)."""
+
     value: Any  # the decoded answer, a fallback's value, or None
     ok: bool  # the downstream answered (False: failed, maybe with a fallback)
     outcome: str  # ok | the last failure ("timeout", "status 503", "breaker_open", ...)
@@ -57,12 +58,14 @@ class CallResult:
     attempts: int
 
 
-@dataclass
 class _Tries:
     """One call's own history (never shared between requests)."""
 
-    count: int = 0
-    timed_out: bool = False  # one of this call's attempts timed out
+    __slots__ = ("count", "timed_out")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.timed_out = False  # one of this call's attempts timed out
 
 
 class DownstreamCaller:
@@ -86,36 +89,41 @@ class DownstreamCaller:
             self.breaker = CircuitBreaker(name, policy.breaker, clock,
                                           listener=self._on_breaker_event)
         self._labels = (name,)
+        self.keys = DownstreamKeys(name, telemetry.ledger)
+        self._hedged = policy.hedge.enabled
+        self._caches = policy.fallback.kind == "last_good"
         self._scheduled: asyncio.TimerHandle | None = None
 
     # -- the pipeline, outside in -----------------------------------------------------
 
     async def call(self, path: str, key: object, ctx: RequestContext,
                    timing_name: str | None = None) -> CallResult:
-        started = self.clock()
+        clock = self.clock
+        started = clock()
         if self.budget is not None:
             self.budget.record_request()
         tries = _Tries()
         timing = timing_name or self.name
+        counters = self.telemetry.counters
         try:
             value = await self._with_retries(path, ctx, tries)
         except AttemptFailed as failure:
             result = self._fall_back(key, failure, ctx, tries)
         except asyncio.CancelledError:
             # Products failed (or the request went away): say so in Server-Timing.
-            self.telemetry.count("bff_calls_total", (self.name, "cancelled"))
-            ctx.timings.append(TimingEntry(timing, self.clock() - started, "cancelled"))
+            counters[self.keys.key("bff_calls_total", "cancelled")] += 1
+            ctx.timings.append(TimingEntry(timing, clock() - started, "cancelled"))
             raise
         else:
-            if self.policy.fallback.kind == "last_good":
-                self.cache.store(key, value, self.clock())
+            if self._caches:
+                self.cache.store(key, value, clock())
             result = CallResult(value, True, "ok", False, None, tries.count)
-        self.telemetry.count("bff_calls_total", (self.name, _result_label(result)))
+        counters[self.keys.key("bff_calls_total", _result_label(result))] += 1
         outcome = result.outcome if result.fallback is None else \
             f"{result.fallback}({result.outcome})"
         if tries.count > 1:
             outcome += f" x{tries.count}"
-        ctx.timings.append(TimingEntry(timing, self.clock() - started, outcome))
+        ctx.timings.append(TimingEntry(timing, clock() - started, outcome))
         return result
 
     def _fall_back(self, key: object, failure: AttemptFailed, ctx: RequestContext,
@@ -150,7 +158,10 @@ class DownstreamCaller:
             tries.count += 1
             attempt = tries.count
             try:
-                return await self._attempt_maybe_hedged(path, ctx, attempt)
+                if not self._hedged:  # one coroutine fewer on the common path
+                    return await self._attempt(path, ctx, attempt, hedged=False)
+                return await race_with_hedge(self, path, ctx, attempt,
+                                             self.hedge_delay.current())
             except AttemptFailed as failure:
                 tries.timed_out = tries.timed_out or isinstance(failure, AttemptTimedOut)
                 if not retrying:
@@ -185,12 +196,6 @@ class DownstreamCaller:
         if pause >= left:
             raise AttemptTimedOut("deadline", left) from failure
         raise TooManyRetries(failure, attempts) from failure
-
-    async def _attempt_maybe_hedged(self, path: str, ctx: RequestContext, attempt: int) -> Any:
-        hedge = self.policy.hedge
-        if not hedge.enabled:
-            return await self._attempt(path, ctx, attempt, hedged=False)
-        return await race_with_hedge(self, path, ctx, attempt, self.hedge_delay.current())
 
     async def _attempt(self, path: str, ctx: RequestContext, attempt: int,
                        hedged: bool) -> Any:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 from sim.events import Event
+from sim.latency import LatencyRecorder
 from sim.ledger import Labels, Ledger
 from sim.metrics import declare
 
@@ -61,6 +62,7 @@ class Telemetry:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
+        self.counters = ledger.counters
 
     def now(self) -> float:
         return self.ledger.now()
@@ -74,7 +76,36 @@ class Telemetry:
         self.ledger.emit(dataclasses.replace(event, t=self.ledger.at(event.t)))
 
     def count(self, metric: str, labels: Labels, n: int = 1) -> None:
-        self.ledger.counters[(metric, labels)] += n
+        self.counters[(metric, labels)] += n
 
     def observe(self, metric: str, labels: Labels, seconds: float) -> None:
         self.ledger.observe(metric, labels, seconds)
+
+
+class DownstreamKeys:
+    """One downstream's counter keys, built once instead of a label tuple per call (the
+    hot path adds to `Telemetry.counters[key]` directly), and its attempt-duration
+    histogram once the ledger has created it (on the first observation, as before)."""
+
+    __slots__ = ("_by_metric", "_durations", "_ledger", "name")
+
+    def __init__(self, name: str, ledger: Ledger) -> None:
+        self.name = name
+        self._ledger = ledger
+        self._by_metric: dict[tuple[str, str | None], tuple[str, Labels]] = {}
+        self._durations: LatencyRecorder | None = None
+
+    def key(self, metric: str, label: str | None = None) -> tuple[str, Labels]:
+        """The counter key of `metric` for this downstream (and one more label)."""
+        found = self._by_metric.get((metric, label))
+        if found is None:
+            labels = (self.name,) if label is None else (self.name, label)
+            found = self._by_metric[(metric, label)] = (metric, labels)
+        return found
+
+    def observe_attempt(self, seconds: float) -> None:
+        recorder = self._durations
+        if recorder is None:
+            recorder = self._durations = self._ledger.histogram(
+                "bff_attempt_duration_seconds", (self.name,))
+        recorder.record(seconds)

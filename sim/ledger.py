@@ -100,9 +100,11 @@ class Ledger:
         self._rings: dict[str, Ring] = {"frequent": deque(maxlen=capacity),
                                         "rare": deque(maxlen=rare_capacity)}
         self._own_capacity = own_capacity
-        # Per event class: its ring and the fields that may hold long text.
+        # Per event class: its ring, the fields that may hold long text, their longest
+        # length, and its events_total counter key (built once, not per event).
         self._placement: dict[type[Event], tuple[Ring, tuple[str, ...],
-                                                  Callable[[Event], int]]] = {}
+                                                  Callable[[Event], int],
+                                                  tuple[str, Labels]]] = {}
         self.last_seq = 0
         self.counters: Counter[tuple[str, Labels]] = Counter()
         self.histograms: dict[tuple[str, Labels], LatencyRecorder] = {}
@@ -123,12 +125,13 @@ class Ledger:
         if placement is None:
             names = _text_fields(cls)
             placement = self._placement[cls] = (self._ring_for(cls), names,
-                                                _longest_text(names))
-        ring, text_fields, longest = placement
+                                                _longest_text(names),
+                                                ("events_total", (cls.kind,)))
+        ring, text_fields, longest, counter = placement
         if longest(event) > MAX_TEXT:
             event = _cut(event, text_fields)
         ring.append((seq, event))
-        self.counters[("events_total", (event.kind,))] += 1
+        self.counters[counter] += 1
         return seq
 
     def _ring_for(self, cls: type[Event]) -> Ring:
@@ -141,11 +144,15 @@ class Ledger:
         self.counters[(metric, labels)] += n
 
     def observe(self, metric: str, labels: Labels, seconds: float) -> None:
+        self.histogram(metric, labels).record(seconds)
+
+    def histogram(self, metric: str, labels: Labels) -> LatencyRecorder:
+        """The histogram of (metric, labels), created (and so exposed) on first use."""
         key = (metric, labels)
         recorder = self.histograms.get(key)
         if recorder is None:
             recorder = self.histograms[key] = LatencyRecorder()
-        recorder.record(seconds)
+        return recorder
 
     def events_since(self, since: int = 0, limit: int = 1000,
                      kinds: frozenset[str] | None = None) -> list[dict[str, Any]]:

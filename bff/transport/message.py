@@ -47,10 +47,18 @@ class Response:
     body: bytes
 
     def json(self) -> Any:
+        body = self.body
         try:
-            return json.loads(self.body)
+            if body[:1] in _JSON_OPENERS and body[1:2] != b"\0":
+                # What json.loads(body) does after detect_encoding() finds UTF-8, without
+                # asking it: an object or array opener with no NUL after it is UTF-8.
+                return json.loads(body.decode("utf-8", "surrogatepass"))
+            return json.loads(body)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
             raise MalformedJson(f"status {self.status}: {exc}") from None
+
+
+_JSON_OPENERS = (b"{", b"[")
 
 
 def _checked(text: str) -> str:
