@@ -22,14 +22,14 @@ from __future__ import annotations
 import argparse
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 from harness import (
-    ROOT,
+    OLD_REF,
     ok,
+    old_sim_command,
     publish,
     put_fault,
     run_client,
@@ -41,18 +41,7 @@ from harness import (
     wrk_with_cpu,
 )
 
-# The last commit whose services were aiohttp apps reading SQLite on every request.
-OLD_REF = "48fc2fe"
 ROUTE = "/products/1/inventory"
-
-
-def old_sim_command(ref: str, into: Path) -> tuple[str, ...]:
-    """`python OLD/cli.py`: that commit's code, run with this environment's packages."""
-    archive = subprocess.run(["git", "archive", ref, "cli.py", "sim", "bff", "scenarios",
-                              "reports"], cwd=ROOT, check=True, capture_output=True).stdout
-    into.mkdir()
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
-    return (sys.executable, str(into / "cli.py"))
 
 
 def measure(servers: dict[str, tuple[str, int]], seconds: float,

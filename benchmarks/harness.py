@@ -20,6 +20,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SIM = str(Path(sys.executable).parent / "sim")
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 CALLS_PER_BFF_REQUEST = 13  # product list + 10 inventory calls + favorites + cart
+# The last main before issue #13: the BFF on aiohttp's ClientSession, the services aiohttp
+# apps reading SQLite on every request. Benchmarks run it side by side with this tree.
+OLD_REF = "48fc2fe"
+# wrk counts every answer; this counts the complete ones: a 200 with no null in it and,
+# where the BFF says so, nothing degraded (a saturated BFF answers fast with fallbacks).
+WRK_COMPLETE = ROOT / "benchmarks" / "complete.lua"
 
 
 def start_sim(ready: Path, bff: bool = True, timeout: float = 30,
@@ -47,10 +53,30 @@ def sim_urls(ready: Path) -> dict[str, str]:
     return urls
 
 
-def start_script(script: str, *args: str) -> tuple[subprocess.Popen[str], int]:
-    """A benchmarks/ server on port 0; it prints the port it bound."""
-    process = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / script), "0", *args],
-                               stdout=subprocess.PIPE, text=True, cwd=ROOT, env=ENV)
+def extract_ref(ref: str, into: Path) -> Path:
+    """That commit's code (`git archive`) in `into`, to run with this environment's
+    packages: `python INTO/cli.py` or start_script(..., root=INTO). Its own modules come
+    first on sys.path (PYTHONPATH / the script's directory), ahead of this tree's."""
+    archive = subprocess.run(["git", "archive", ref, "cli.py", "sim", "bff", "scenarios",
+                              "reports", "benchmarks"], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    into.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
+def old_sim_command(ref: str, into: Path) -> tuple[str, ...]:
+    """`python OLD/cli.py`: that commit's simulator, run with this environment's packages."""
+    return (sys.executable, str(extract_ref(ref, into) / "cli.py"))
+
+
+def start_script(script: str, *args: str, root: Path = ROOT) -> tuple[subprocess.Popen[str],
+                                                                      int]:
+    """A benchmarks/ server on port 0 (from `root`: another commit's tree, see
+    extract_ref); it prints the port it bound."""
+    process = subprocess.Popen([sys.executable, str(root / "benchmarks" / script), "0", *args],
+                               stdout=subprocess.PIPE, text=True, cwd=root,
+                               env={**os.environ, "PYTHONPATH": str(root)})
     assert process.stdout is not None
     return process, int(process.stdout.readline())
 
@@ -73,12 +99,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", url],
-                         capture_output=True, text=True, check=True).stdout
+def wrk(url: str, seconds: float, connections: int,
+        complete: bool = False) -> dict[str, float]:
+    """wrk -t1; `complete`: also count complete answers (WRK_COMPLETE) as complete_rps."""
+    script = ["-s", str(WRK_COMPLETE)] if complete else []
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency",
+                          *script, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     result = {"rps": rps, "requests": float(total)}
+    if complete:
+        counted = re.search(r"^complete (\d+)", out, re.MULTILINE)
+        result["complete_share"] = int(counted.group(1)) / max(total, 1) if counted else 0.0
+        result["complete_rps"] = rps * result["complete_share"]
     for pct in ("50", "99"):
         match = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.MULTILINE)
         if match:
@@ -87,10 +120,11 @@ def wrk(url: str, seconds: float, connections: int) -> dict[str, float]:
     return result
 
 
-def wrk_with_cpu(url: str, seconds: float, connections: int, pid: int) -> dict[str, float]:
+def wrk_with_cpu(url: str, seconds: float, connections: int, pid: int,
+                 complete: bool = False) -> dict[str, float]:
     """wrk against a server, plus the server process's CPU seconds per request."""
     before = cpu_seconds(pid)
-    result = wrk(url, seconds, connections)
+    result = wrk(url, seconds, connections, complete)
     result["cpu_per_request_us"] = (cpu_seconds(pid) - before) / result["requests"] * 1e6
     result["cpu_share"] = (cpu_seconds(pid) - before) / seconds
     return result
