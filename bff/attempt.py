@@ -90,15 +90,15 @@ def settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged: 
     duration = caller.clock() - started
     telemetry, keys, counters = caller.telemetry, caller.keys, caller.telemetry.counters
     cancelled = end.kind == "cancelled"
+    failure = end.failure
     breaker = caller.breaker
     if permit is not None and breaker is not None:
         if cancelled:
             breaker.on_ignored(permit)  # resilience4j's releasePermission
-        elif end.downstream_unwell:
+        elif failure is not None and end.downstream_unwell:
             breaker.on_failure(permit, duration)
         else:
             breaker.on_success(permit, duration)
-    failure = end.failure
     timed_out = isinstance(failure, AttemptTimedOut)
     if isinstance(failure, AttemptTimedOut):
         counters[keys.key("bff_timeouts_total", failure.which)] += 1
@@ -106,13 +106,14 @@ def settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged: 
                                     failure.which, duration))
     if timed_out or cancelled:
         counters[keys.key("bff_abandoned_total")] += 1
-    counters[keys.key("bff_attempts_total", end.label)] += 1
+    label = end.label
+    counters[keys.key("bff_attempts_total", label)] += 1
     if not cancelled:
         if not timed_out:
             keys.observe_attempt(duration)
         caller.hedge_delay.record(duration)
-    telemetry.emit(AttemptFinished(telemetry.ledger.at(started), caller.name, ctx.request_id,
-                                   attempt, end.label, duration, hedged))
+    telemetry.ledger.emit(AttemptFinished(telemetry.ledger.at(started), caller.name,
+                                          ctx.request_id, attempt, label, duration, hedged))
 
 
 def not_sent(caller: DownstreamCaller, ctx: RequestContext, attempt: int,
