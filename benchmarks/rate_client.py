@@ -2,7 +2,9 @@
 answers do, and each latency is measured from its scheduled start, so a stalled server
 shows up in the numbers instead of slowing the client down (no coordinated omission).
 Prints one JSON object: count, statuses, degraded (BFF 200s with a fallback in them),
-latency percentiles in ms (with fewer than 100 samples "p99" is the slowest), late starts.
+latency percentiles in ms (with fewer than 100 samples "p99" is the slowest), late starts,
+and the client's own start lag (its timer and loop: scheduled start to the request being
+handed to aiohttp), which the latencies include.
 
 Usage: python benchmarks/rate_client.py URL --rate 100 --seconds 10
 """
@@ -32,7 +34,9 @@ def _degraded(body: bytes) -> bool:
 
 
 async def one(session: aiohttp.ClientSession, url: str, scheduled: float,
-              latencies: list[float], statuses: Counter[str], degraded: list[int]) -> None:
+              latencies: list[float], statuses: Counter[str], degraded: list[int],
+              lags: list[float]) -> None:
+    lags.append(time.perf_counter() - scheduled)
     try:
         async with session.get(url) as response:
             body = await response.read()
@@ -46,6 +50,7 @@ async def one(session: aiohttp.ClientSession, url: str, scheduled: float,
 
 async def main(url: str, rate: float, seconds: float) -> dict[str, object]:
     latencies: list[float] = []
+    lags: list[float] = []
     statuses: Counter[str] = Counter()
     tasks: set[asyncio.Task[None]] = set()
     late = skipped = 0
@@ -65,22 +70,24 @@ async def main(url: str, rate: float, seconds: float) -> dict[str, object]:
                 skipped += 1
                 continue
             task = asyncio.create_task(one(session, url, scheduled, latencies, statuses,
-                                           degraded))
+                                           degraded, lags))
             tasks.add(task)
             task.add_done_callback(tasks.discard)
         if tasks:
             await asyncio.wait(tasks)
     latencies.sort()
+    lags.sort()
 
-    def pct(q: float) -> float:
-        if not latencies:
+    def pct(q: float, values: list[float] = latencies) -> float:
+        if not values:
             return 0.0
-        return latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1000
+        return values[min(len(values) - 1, int(len(values) * q))] * 1000
 
     return {"count": len(latencies), "statuses": dict(statuses), "degraded": degraded[0],
             "late_starts": late,
             "skipped": skipped, "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99),
-            "max_ms": latencies[-1] * 1000 if latencies else 0.0}
+            "max_ms": latencies[-1] * 1000 if latencies else 0.0,
+            "start_lag_p50_ms": pct(0.5, lags), "start_lag_p99_ms": pct(0.99, lags)}
 
 
 if __name__ == "__main__":
