@@ -34,10 +34,13 @@ smoke: $(STAMP)
 
 test: lint typecheck unit smoke
 
-# Benchmarks (need wrk: apt-get install wrk); each writes its table to docs/performance.md.
+# Benchmarks (need wrk: apt-get install wrk, and git: the last main before issue #13 runs
+# beside this tree); each writes its table to docs/performance.md. BENCH_BFF_ARGS: e.g.
+# "--also COMMIT" to put another commit's BFF in the same run.
+BENCH_BFF_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_sim.py --write
-	$(BIN)/python benchmarks/bench_bff.py --write
+	$(BIN)/python benchmarks/bench_bff.py --write $(BENCH_BFF_ARGS)
 	$(BIN)/python benchmarks/bench_harness.py --write
 	$(BIN)/python benchmarks/bench_gc.py --write
 

@@ -164,8 +164,11 @@ def publish(section: str, rows: list[tuple[str, ...]], details: str, write: bool
 
 
 def machine(details: str) -> str:
+    # The load average as the table is written: 1 minute, and 5 minutes (about the run).
+    one, five, _ = os.getloadavg()
     return (f"{platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, {time.strftime('%Y-%m-%d')}, {details}")
+            f"{platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+            f"load average {one:.1f} / {five:.1f} (1 / 5 min) at the end, {details}")
 
 
 def markdown_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], machine: str) -> str:
