@@ -34,6 +34,7 @@ from sim.services.runtime import valid_id
 STATES: tuple[str, ...] = typing.get_args(State)
 USER_HEADER = "X-User-Id"
 DEFAULT_USER = 3
+REQUEST_ID_MAX = 128  # characters of a caller's X-Request-Id the BFF passes on
 # Headroom past the deadline for writing the answer; the pipeline itself never overruns.
 _GRACE = 0.05
 # Open connections per downstream; past it, attempts wait for one (inside their timeout).
@@ -52,6 +53,14 @@ class Bff:
 
     def next_request_id(self) -> str:
         return f"bff-{next(self._ids)}"
+
+    def request_id(self, header: str | None) -> str:
+        """The caller's X-Request-Id if it is 1-128 printable ASCII characters, else one
+        of the BFF's own: every downstream GET carries it, and HTTP cannot carry the rest."""
+        if header and len(header) <= REQUEST_ID_MAX and header.isascii() and \
+                header.isprintable():
+            return header
+        return self.next_request_id()
 
     def snapshot(self) -> dict[str, Any]:
         """Live policy state for /state: breakers, budgets, bulkheads."""
@@ -97,7 +106,7 @@ async def all_products(request: web.Request) -> web.Response:
     loop = asyncio.get_running_loop()
     started = loop.time()
     policy = bff.policy
-    ctx = RequestContext(request.headers.get("X-Request-Id") or bff.next_request_id(),
+    ctx = RequestContext(bff.request_id(request.headers.get("X-Request-Id")),
                          loop.time, started + policy.deadline, started + policy.deadline)
     try:
         async with asyncio.timeout(policy.deadline + _GRACE):

@@ -7,7 +7,9 @@
 - cancelled: the attempt was abandoned before it ended (a hedge that lost, a request
   that went away): it says nothing about the downstream, so the breaker gets its permit
   back (counted neither way) and hedging's latency statistics do not see it;
-- not_sent: the deadline had passed before it could go; it never took a breaker permit.
+- not_sent: it never reached the wire: the deadline had passed before it could go (no
+  breaker permit taken), its timer fired while it waited for a pooled connection, or its
+  request could not be encoded (permit given back). Not a downstream failure either way.
 """
 
 from __future__ import annotations
@@ -69,7 +71,12 @@ async def send(caller: DownstreamCaller, path: str, ctx: RequestContext, attempt
     try:
         value = await exchange(caller, path, ctx, which, timeout)
     except AttemptFailed as failure:
-        settle(caller, ctx, attempt, hedged, permit, started, AttemptEnd("failed", failure))
+        if failure.not_sent is not None:
+            release(caller, permit)
+            not_sent(caller, ctx, attempt, hedged, failure.not_sent)
+        else:
+            settle(caller, ctx, attempt, hedged, permit, started,
+                   AttemptEnd("failed", failure))
         raise
     except Exception as error:
         # A surprise (a body nested too deep to decode, a bug): a failure, never "ok", and
@@ -94,7 +101,7 @@ def settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged: 
     breaker = caller.breaker
     if permit is not None and breaker is not None:
         if cancelled:
-            breaker.on_ignored(permit)  # resilience4j's releasePermission
+            release(caller, permit)
         elif failure is not None and end.downstream_unwell:
             breaker.on_failure(permit, duration)
         else:
@@ -116,13 +123,20 @@ def settle(caller: DownstreamCaller, ctx: RequestContext, attempt: int, hedged: 
                                           ctx.request_id, attempt, label, duration, hedged))
 
 
+def release(caller: DownstreamCaller, permit: Permit | None) -> None:
+    """Give a breaker permit back, counted neither way (resilience4j's releasePermission)."""
+    if permit is not None and caller.breaker is not None:
+        caller.breaker.on_ignored(permit)
+
+
 def not_sent(caller: DownstreamCaller, ctx: RequestContext, attempt: int,
-             hedged: bool) -> None:
-    """An attempt the deadline stopped before it took a permit or reached the wire."""
+             hedged: bool, reason: str = "deadline") -> None:
+    """An attempt that never reached the wire; `reason`: deadline, pool_timeout or
+    unencodable. Its permit, if it took one, is the caller's to release."""
     telemetry = caller.telemetry
-    telemetry.count("bff_attempts_not_sent_total", (caller.name,))
+    telemetry.count("bff_attempts_not_sent_total", (caller.name, reason))
     telemetry.emit(AttemptFinished(telemetry.now(), caller.name, ctx.request_id, attempt,
                                    "not_sent", 0.0, hedged))
 
 
-__all__ = ["CANCELLED", "OK", "AttemptEnd", "not_sent", "send", "settle"]
+__all__ = ["CANCELLED", "OK", "AttemptEnd", "not_sent", "release", "send", "settle"]

@@ -3,7 +3,9 @@
 BffError
 ├── AttemptFailed              one attempt failed; `outcome` says how (retry decides)
 │   ├── AttemptTimedOut        the per-try timeout or the request deadline fired
-│   │   └── AttemptNotSent     the deadline had passed before the attempt could be sent
+│   │   └── AttemptNotSent     never sent: the deadline had passed before its turn, or
+│   │                          its timer fired while it waited for a pooled connection
+│   ├── AttemptNotEncodable    never sent: the request could not be written (a bug)
 │   ├── AttemptRejected        refused before the call: breaker open or bulkhead full
 │   ├── AttemptUnreachable     connection refused, reset or dropped mid-answer
 │   ├── BadAnswer              an error status, or a body that is not the expected JSON
@@ -13,12 +15,18 @@ BffError
     ├── ConnectFailed          no connection: refused, unreachable, name not resolved
     ├── ConnectionReset        closed or reset before the whole answer arrived
     ├── TransportTimeout       the attempt's one timer fired (connect, headers or body)
+    ├── RequestNotSent         failed before any byte of the request was written
+    │   ├── PoolTimeout        the timer fired while waiting for a pooled connection
+    │   └── UnencodableRequest a path or header with a line break or outside latin-1
     ├── MalformedHttp          not HTTP/1.x, or headers or body over the client's caps
     └── MalformedJson          a complete answer whose body does not parse as JSON
 
 bff/http.py turns a TransportError into an AttemptFailed: a timeout into AttemptTimedOut,
+a pool timeout into AttemptNotSent, an unencodable request into AttemptNotEncodable,
 malformed JSON into BadAnswer, the rest into AttemptUnreachable. An HTTP error status is
-not a TransportError: the client returns it as a response.
+not a TransportError: the client returns it as a response. An attempt whose error has a
+`not_sent` reason never reached the wire: bff/attempt.py gives its breaker permit back
+and counts it in bff_attempts_not_sent_total, never as a downstream failure.
 
 A downstream call as a whole never raises: it returns a `CallResult` (bff/caller.py) whose
 value is None when every attempt failed and no fallback could help.
@@ -26,7 +34,7 @@ value is None when every attempt failed and no fallback could help.
 
 from __future__ import annotations
 
-from bff.policies.retry import TIMEOUT, Outcome
+from bff.policies.retry import ERROR, TIMEOUT, Outcome
 
 
 class BffError(Exception):
@@ -34,6 +42,10 @@ class BffError(Exception):
 
 
 class AttemptFailed(BffError):
+    # Why the attempt never reached the wire (the `reason` of bff_attempts_not_sent_total);
+    # None: it was sent, or refused before it took a permit (AttemptRejected).
+    not_sent: str | None = None
+
     def __init__(self, outcome: Outcome, detail: str = "",
                  retry_after: float | None = None) -> None:
         self.outcome = outcome
@@ -49,8 +61,17 @@ class AttemptTimedOut(AttemptFailed):
 
 
 class AttemptNotSent(AttemptTimedOut):
-    def __init__(self) -> None:
-        super().__init__("deadline", 0.0)
+    def __init__(self, reason: str = "deadline", which: str = "deadline",
+                 seconds: float = 0.0) -> None:
+        self.not_sent = reason  # "deadline" | "pool_timeout"
+        super().__init__(which, seconds)
+
+
+class AttemptNotEncodable(AttemptFailed):
+    not_sent = "unencodable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(ERROR, detail)
 
 
 class AttemptRejected(AttemptFailed):
@@ -88,6 +109,18 @@ class ConnectionReset(TransportError):
 
 
 class TransportTimeout(TransportError):
+    pass
+
+
+class RequestNotSent(TransportError):
+    """Nothing of the request was written: the downstream cannot have seen it."""
+
+
+class PoolTimeout(RequestNotSent):
+    pass
+
+
+class UnencodableRequest(RequestNotSent):
     pass
 
 

@@ -25,8 +25,9 @@ declare("bff_attempts_total", "counter",
         "a request that went away: counted neither way by the breaker).",
         ("downstream", "outcome"))
 declare("bff_attempts_not_sent_total", "counter",
-        "Attempts never sent because the deadline had already passed (not breaker "
-        "failures, not in bff_attempts_total).", ("downstream",))
+        "Attempts that never reached the wire, by reason: deadline (already passed), "
+        "pool_timeout (no pooled connection free in time), unencodable (not breaker "
+        "failures, not in bff_attempts_total).", ("downstream", "reason"))
 declare("bff_attempt_duration_seconds", "histogram",
         "Duration of attempts neither cut off by a timeout nor cancelled.",
         ("downstream",))

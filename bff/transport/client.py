@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from bff.errors import ConnectFailed, ConnectionReset, TransportTimeout
+from bff.errors import ConnectFailed, ConnectionReset, PoolTimeout, TransportTimeout
 from bff.transport.connection import Connection
 from bff.transport.message import Origin, Response, encode_get
 from bff.transport.pool import HostPool, Limits
@@ -16,7 +16,8 @@ class _Timer:
     While no connection is in hand it cancels the waiting task; once one is, it ends the
     exchange on that connection instead (and the connection is dropped)."""
 
-    __slots__ = ("connection", "fired", "seconds", "task", "waiter")
+    __slots__ = ("connection", "fired", "queued", "queued_when_fired", "seconds", "task",
+                 "waiter")
 
     def __init__(self, task: asyncio.Task[object] | None, seconds: float) -> None:
         self.task = task
@@ -24,9 +25,12 @@ class _Timer:
         self.connection: Connection | None = None
         self.waiter: asyncio.Future[Response] | None = None
         self.fired = False
+        self.queued = False  # waiting for a pooled connection (HostPool.acquire sets it)
+        self.queued_when_fired = False
 
     def __call__(self) -> None:
         self.fired = True
+        self.queued_when_fired = self.queued
         if self.connection is not None and self.waiter is not None:
             self.connection.time_out(self.waiter, self.seconds)
         elif self.task is not None:
@@ -71,6 +75,9 @@ class Transport:
             task = asyncio.current_task()
             if timer is not None and timer.connection is None and timer.fired and \
                     task is not None and task.uncancel() == 0:
+                if timer.queued_when_fired:  # nothing sent, not even a connection opened
+                    raise PoolTimeout(f"no pooled connection free within "
+                                      f"{timer.seconds * 1000:.0f} ms") from None
                 raise TransportTimeout(
                     f"no connection within {timer.seconds * 1000:.0f} ms") from None
             raise
@@ -81,7 +88,7 @@ class Transport:
     async def _exchange(self, pool: HostPool, request: bytes, timer: _Timer | None) -> Response:
         loop = asyncio.get_running_loop()
         for attempt in (1, 2):
-            connection = await pool.acquire()
+            connection = await pool.acquire(timer)
             waiter: asyncio.Future[Response] = loop.create_future()
             if timer is not None:
                 timer.connection, timer.waiter = connection, waiter

@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
 
-from bff.errors import MalformedJson
+from bff.errors import MalformedJson, UnencodableRequest
 from sim.errors import ConfigError
 
 
@@ -62,16 +62,21 @@ _JSON_OPENERS = (b"{", b"[")
 
 
 def _checked(text: str) -> str:
-    # The request id is passed on from the caller's header: no header injection through it.
+    # No header injection through a field (the BFF front sanitises the request id too).
     if "\r" in text or "\n" in text:
-        raise ValueError(f"line break in an HTTP request field: {text!r}")
+        raise UnencodableRequest(f"line break in an HTTP request field: {text!r}")
     return text
 
 
 def encode_get(origin: Origin, path: str, headers: Mapping[str, str] | None) -> bytes:
+    """The request's bytes; UnencodableRequest (nothing sent) for a field HTTP cannot carry."""
     lines = [f"GET {_checked(path) or '/'} HTTP/1.1\r\nHost: {origin.authority}\r\n"]
     if headers:
         lines.extend(f"{_checked(name)}: {_checked(value)}\r\n"
                      for name, value in headers.items())
     lines.append("\r\n")
-    return "".join(lines).encode("latin-1")
+    try:
+        return "".join(lines).encode("latin-1")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start:exc.end]
+        raise UnencodableRequest(f"{bad!r} is outside latin-1 in an HTTP request") from None

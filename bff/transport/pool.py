@@ -7,6 +7,7 @@ import asyncio
 import collections
 import contextlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from bff.errors import ConnectFailed
 from bff.transport.connection import Connection
@@ -30,6 +31,13 @@ class Limits:
             raise ValueError("per_host must be at least 1, or None for no cap")
 
 
+class Queued(Protocol):
+    """Told whether its request is queued for a connection (the per-host cap reached), so
+    a timer firing then is a PoolTimeout, not a timeout of the downstream."""
+
+    queued: bool
+
+
 class HostPool:
     def __init__(self, origin: Origin, limits: Limits) -> None:
         self.origin = origin
@@ -39,7 +47,7 @@ class HostPool:
         self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
         self._sweep: asyncio.TimerHandle | None = None
 
-    async def acquire(self) -> Connection:
+    async def acquire(self, queued: Queued | None = None) -> Connection:
         while True:
             while self.idle:
                 connection = self.idle.pop()
@@ -51,6 +59,8 @@ class HostPool:
                 return await self._connect()
             waiter = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
+            if queued is not None:
+                queued.queued = True
             try:
                 await waiter
             except asyncio.CancelledError:
@@ -59,6 +69,9 @@ class HostPool:
                 else:
                     self._waiters.remove(waiter)
                 raise
+            finally:
+                if queued is not None:
+                    queued.queued = False
 
     async def _connect(self) -> Connection:
         connection = Connection(self)

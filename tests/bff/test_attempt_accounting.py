@@ -72,7 +72,7 @@ async def test_attempts_never_sent_are_not_breaker_failures(tmp_path: Path) -> N
     assert all(a.status == 200 for a in answers)
     assert all(p["inventory"] is None for a in answers for p in a.body["products"])
     assert live.host.ledger.counters[("sim_requests_total", ("inventory", "200"))] == 0
-    assert live.counter("bff_attempts_not_sent_total", "inventory") == 30
+    assert live.counter("bff_attempts_not_sent_total", "inventory", "deadline") == 30
     assert sum(v for (name, labels), v in live.host.ledger.counters.items()
                if name == "bff_attempts_total" and labels[0] == "inventory") == 0
 

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from bff.errors import MalformedHttp
+from bff.errors import MalformedHttp, RequestNotSent, UnencodableRequest
 from bff.transport import Limits, Transport
 from tests.bff.transport.wire import ScriptedServer, answer, scripted
 
@@ -121,3 +121,13 @@ async def test_a_body_over_the_cap_is_refused() -> None:
             Transport(Limits(max_body_bytes=1000)) as transport:
         with pytest.raises(MalformedHttp, match="body over 1000 bytes"):
             await transport.get(origin, "/", None, 2.0)
+
+
+async def test_a_field_http_cannot_carry_is_refused_before_anything_is_sent() -> None:
+    # Old code: a bare UnicodeEncodeError / ValueError, outside the TransportError tree.
+    async with scripted(informational_first) as (server, origin), Transport() as transport:
+        for headers in ({"X-Request-Id": "€"}, {"X-Request-Id": "a\r\nX-Admin: 1"}):
+            with pytest.raises(UnencodableRequest) as caught:
+                await transport.get(origin, "/", headers, 2.0)
+            assert isinstance(caught.value, RequestNotSent)
+    assert server.connections == 0

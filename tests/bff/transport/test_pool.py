@@ -7,7 +7,7 @@ import asyncio
 import psutil
 import pytest
 
-from bff.errors import ConnectionReset, TransportTimeout
+from bff.errors import ConnectionReset, PoolTimeout
 from bff.transport import Limits, Origin, Transport
 from sim.host import SimHost
 from tests.bff.transport.wire import ScriptedServer, answer, scripted
@@ -106,13 +106,16 @@ async def test_a_cancelled_call_never_gives_its_connection_back() -> None:
         assert server.connections == 2 and server.open == 1  # the first one was closed
 
 
-async def test_waiting_for_a_pooled_connection_counts_against_the_timeout() -> None:
-    async with scripted(never_answer) as (_, origin), \
+async def test_waiting_for_a_pooled_connection_is_a_pool_timeout_not_a_timeout() -> None:
+    # Old code: the same TransportTimeout as a downstream that hangs, for a request the
+    # server never received.
+    async with scripted(never_answer) as (server, origin), \
             Transport(Limits(per_host=1)) as transport:
         first = asyncio.ensure_future(transport.get(origin, "/", None, 5.0))
         await asyncio.sleep(0.05)
-        with pytest.raises(TransportTimeout, match="no connection within 200 ms"):
+        with pytest.raises(PoolTimeout, match="no pooled connection free within 200 ms"):
             await transport.get(origin, "/", None, 0.2)
+        assert (server.connections, server.requests) == (1, 1)
         first.cancel()
         with pytest.raises(asyncio.CancelledError):
             await first
