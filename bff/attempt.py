@@ -8,8 +8,9 @@
   that went away): it says nothing about the downstream, so the breaker gets its permit
   back (counted neither way) and hedging's latency statistics do not see it;
 - not_sent: it never reached the wire: the deadline had passed before it could go (no
-  breaker permit taken), its timer fired while it waited for a pooled connection, or its
-  request could not be encoded (permit given back). Not a downstream failure either way.
+  breaker permit taken), its timer fired while it waited for a pooled connection, its
+  request could not be encoded or the client was closed (permit given back). Never a
+  downstream failure.
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ def release(caller: DownstreamCaller, permit: Permit | None) -> None:
 
 def not_sent(caller: DownstreamCaller, ctx: RequestContext, attempt: int,
              hedged: bool, reason: str = "deadline") -> None:
-    """An attempt that never reached the wire; `reason`: deadline, pool_timeout or
-    unencodable. Its permit, if it took one, is the caller's to release."""
+    """An attempt that never reached the wire; `reason`: deadline, pool_timeout,
+    unencodable or client_closed. Its permit, if it took one, is the caller's to release."""
     telemetry = caller.telemetry
     telemetry.count("bff_attempts_not_sent_total", (caller.name, reason))
     telemetry.emit(AttemptFinished(telemetry.now(), caller.name, ctx.request_id, attempt,

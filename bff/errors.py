@@ -5,7 +5,7 @@ BffError
 │   ├── AttemptTimedOut        the per-try timeout or the request deadline fired
 │   │   └── AttemptNotSent     never sent: the deadline had passed before its turn, or
 │   │                          its timer fired while it waited for a pooled connection
-│   ├── AttemptNotEncodable    never sent: the request could not be written (a bug)
+│   ├── AttemptNotSentLocally  never sent: a local error (unencodable, client closed)
 │   ├── AttemptRejected        refused before the call: breaker open or bulkhead full
 │   ├── AttemptUnreachable     connection refused, reset or dropped mid-answer
 │   ├── BadAnswer              an error status, or a body that is not the expected JSON
@@ -17,12 +17,13 @@ BffError
     ├── TransportTimeout       the attempt's one timer fired (connect, headers or body)
     ├── RequestNotSent         failed before any byte of the request was written
     │   ├── PoolTimeout        the timer fired while waiting for a pooled connection
-    │   └── UnencodableRequest a path or header with a line break or outside latin-1
+    │   ├── UnencodableRequest a path or header with a line break or outside latin-1
+    │   └── ClientClosed       the client was closed (the BFF is shutting down)
     ├── MalformedHttp          not HTTP/1.x, or headers or body over the client's caps
     └── MalformedJson          a complete answer whose body does not parse as JSON
 
 bff/http.py turns a TransportError into an AttemptFailed: a timeout into AttemptTimedOut,
-a pool timeout into AttemptNotSent, an unencodable request into AttemptNotEncodable,
+a pool timeout into AttemptNotSent, other RequestNotSent into AttemptNotSentLocally,
 malformed JSON into BadAnswer, the rest into AttemptUnreachable. An HTTP error status is
 not a TransportError: the client returns it as a response. An attempt whose error has a
 `not_sent` reason never reached the wire: bff/attempt.py gives its breaker permit back
@@ -67,10 +68,9 @@ class AttemptNotSent(AttemptTimedOut):
         super().__init__(which, seconds)
 
 
-class AttemptNotEncodable(AttemptFailed):
-    not_sent = "unencodable"
-
-    def __init__(self, detail: str) -> None:
+class AttemptNotSentLocally(AttemptFailed):
+    def __init__(self, reason: str, detail: str) -> None:
+        self.not_sent = reason  # "unencodable" | "client_closed"
         super().__init__(ERROR, detail)
 
 
@@ -115,13 +115,19 @@ class TransportTimeout(TransportError):
 class RequestNotSent(TransportError):
     """Nothing of the request was written: the downstream cannot have seen it."""
 
+    reason = "local"  # the `reason` label of bff_attempts_not_sent_total
+
 
 class PoolTimeout(RequestNotSent):
-    pass
+    reason = "pool_timeout"
 
 
 class UnencodableRequest(RequestNotSent):
-    pass
+    reason = "unencodable"
+
+
+class ClientClosed(RequestNotSent):
+    reason = "client_closed"
 
 
 class MalformedHttp(TransportError):

@@ -7,16 +7,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bff.errors import (
-    AttemptNotEncodable,
     AttemptNotSent,
+    AttemptNotSentLocally,
     AttemptTimedOut,
     AttemptUnreachable,
     BadAnswer,
     MalformedJson,
     PoolTimeout,
+    RequestNotSent,
     TransportError,
     TransportTimeout,
-    UnencodableRequest,
 )
 from bff.policies.retry import CONNECTION_ERROR, MALFORMED, Outcome
 
@@ -50,8 +50,8 @@ async def exchange(caller: DownstreamCaller, path: str, ctx: RequestContext, whi
         raise AttemptTimedOut(which, caller.clock() - started) from None
     except PoolTimeout:  # never left the BFF: not the downstream's failure
         raise AttemptNotSent("pool_timeout", which, caller.clock() - started) from None
-    except UnencodableRequest as exc:
-        raise AttemptNotEncodable(str(exc)) from None
+    except RequestNotSent as exc:  # unencodable, or the client closed: a local error
+        raise AttemptNotSentLocally(exc.reason, str(exc)) from None
     except TransportError as exc:  # connect failed, reset, malformed HTTP
         raise AttemptUnreachable(CONNECTION_ERROR, type(exc).__name__) from None
     if response.status >= 400:

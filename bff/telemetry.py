@@ -26,8 +26,8 @@ declare("bff_attempts_total", "counter",
         ("downstream", "outcome"))
 declare("bff_attempts_not_sent_total", "counter",
         "Attempts that never reached the wire, by reason: deadline (already passed), "
-        "pool_timeout (no pooled connection free in time), unencodable (not breaker "
-        "failures, not in bff_attempts_total).", ("downstream", "reason"))
+        "pool_timeout (no pooled connection free in time), unencodable, client_closed "
+        "(not breaker failures, not in bff_attempts_total).", ("downstream", "reason"))
 declare("bff_attempt_duration_seconds", "histogram",
         "Duration of attempts neither cut off by a timeout nor cancelled.",
         ("downstream",))

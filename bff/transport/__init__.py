@@ -8,14 +8,16 @@
     await transport.close()
 
 - Keep-alive pool per host with a cap on open connections; over the cap, callers wait.
-- One timer per request (loop.call_at) covers connect, pool wait, headers and body.
+- One timer per request (loop.call_at) covers connect, pool wait, headers and body; if
+  it fires in the pool wait, that is a PoolTimeout: nothing was sent.
 - Bodies by Content-Length, chunked, or running to the connection's close; 1xx skipped;
   headers and body capped (Limits).
 - A connection goes back to the pool only after a complete answer that allows keep-alive;
   a cancelled, timed-out or failed exchange drops its connection.
 - A kept-alive connection the server had closed just before the request (clean close, no
   byte back) is retried once on a fresh one; nothing else is retried.
-- Errors: the TransportError tree in bff/errors.py. A 503 is a Response, not an error.
+- Errors: the TransportError tree in bff/errors.py; RequestNotSent (pool timeout,
+  unencodable request, client closed) means not a byte went out. A 503 is a Response.
 
 aiohttp stays for the BFF's server side, the admin API and the web parts; it was 75 % of
 the BFF's CPU as a client (docs/performance.md).

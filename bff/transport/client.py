@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 
-from bff.errors import ConnectFailed, ConnectionReset, PoolTimeout, TransportTimeout
+from bff.errors import ClientClosed, ConnectionReset, PoolTimeout, TransportTimeout
 from bff.transport.connection import Connection
 from bff.transport.message import Origin, Response, encode_get
 from bff.transport.pool import HostPool, Limits
@@ -59,7 +59,7 @@ class Transport:
         """One GET; `timeout` (seconds) covers connect, waiting for a pooled connection,
         the headers and the whole body."""
         if self._closed:
-            raise ConnectFailed(f"{origin.authority}: the client is closed")
+            raise ClientClosed(f"{origin.authority}: the client is closed")
         if timeout is not None and timeout <= 0:
             raise TransportTimeout("no time left for the request")
         request = encode_get(origin, path, headers)

@@ -9,7 +9,7 @@ import contextlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from bff.errors import ConnectFailed
+from bff.errors import ClientClosed, ConnectFailed
 from bff.transport.connection import Connection
 from bff.transport.message import Origin
 
@@ -87,7 +87,7 @@ class HostPool:
             connection.abort()
             raise
         if connection.closed:  # the client was closed while this connection was opening
-            raise ConnectFailed(f"{self.origin.authority}: the client is closed")
+            raise ClientClosed(f"{self.origin.authority}: the client is closed")
         return connection
 
     def release(self, connection: Connection) -> None:

@@ -134,3 +134,21 @@ async def test_waiting_for_a_pooled_connection_is_not_sent_not_a_timeout(
     assert live.counter("bff_abandoned_total", "cart") == 0
     assert (window["calls"], window["failed_calls"]) == (0, 0)
     assert live.counter("sim_requests_received_total", "cart") == 1  # the holder's only
+
+
+async def test_an_attempt_after_the_client_closed_is_not_sent_not_a_failure(
+        tmp_path: Path) -> None:
+    # Shutting down: old code called it a connection_error, a breaker failure.
+    async with live_bff(tmp_path, overrides=ONE_TRY) as live:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        cart = live.bff.callers["cart"]
+        await cart.transport.close()
+        result = await cart.call("/users/3/cart", 3,
+                                 RequestContext("r1", loop.time, now + 1.0, now + 1.0))
+        assert cart.breaker is not None
+        window = cart.breaker.snapshot()
+    assert result.value is None
+    assert (window["calls"], window["failed_calls"]) == (0, 0)
+    assert live.counter("bff_attempts_not_sent_total", "cart", "client_closed") == 1
+    assert attempts(live, "cart") == 0
