@@ -116,6 +116,28 @@ def test_random_bytes(tmp_path: Path, original: Original, raw: bytes) -> None:
     check_file(target, original.copy())
 
 
+# Fields the schema once left out while renderers read them: every path under them is
+# edited, not just the ones hypothesis happens to pick.
+ADDED = (("blackbox",), ("faults", "decisions"), ("faults", "plan"), ("slos",))
+
+
+@pytest.mark.parametrize("edit", ["x", None, "delete"])
+def test_every_path_under_the_added_fields_is_rendered_or_refused(
+        tmp_path: Path, original: Original, edit: str | None) -> None:
+    edited_paths = [p for p in original.paths if p[:2] in ADDED or p[:1] in ADDED]
+    assert len(edited_paths) > 50
+    for path in edited_paths:
+        edited = original.copy()
+        parent = _at(edited, path[:-1])
+        if edit == "delete" and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = edit
+        target = tmp_path / "report.json"
+        target.write_text(json.dumps(edited))
+        check_file(target, original.copy())
+
+
 def test_the_real_report_passes_the_check(report_file: Path) -> None:
     assert read_report(report_file)["schema"] == "bff-sim/report"
 
@@ -128,6 +150,10 @@ def test_the_real_report_passes_the_check(report_file: Path) -> None:
                                     "version 1"),
     (lambda r: r["downstreams"]["inventory"].pop("calls"),
      "downstreams.inventory: 'calls' is missing"),
+    (lambda r: r["blackbox"]["services"]["cart"].update(calls="x"),
+     "blackbox.services.cart.calls: expected integer, got 'x'"),
+    (lambda r: r["slos"][0].update(status="maybe"),
+     "slos.0.status: expected ['pass', 'fail', 'n/a'], got 'maybe'"),
 ])
 def test_the_cli_names_the_field_in_one_line(tmp_path: Path, built_report: dict[str, Any],
                                              edit: Any, message: str) -> None:
