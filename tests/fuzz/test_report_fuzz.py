@@ -94,11 +94,15 @@ def original(built_report: dict[str, Any]) -> Original:
 @given(which=st.integers(0, 10**6), value=json_values, delete=st.booleans())
 def test_edited_reports_are_rendered_or_refused_in_one_line(
         tmp_path: Path, original: Original, which: int, value: Any, delete: bool) -> None:
+    edit_and_check(tmp_path, original, original.paths[which % len(original.paths)], value,
+                   delete=delete)
+
+
+def edit_and_check(tmp_path: Path, original: Original, path: tuple[Any, ...], value: Any,
+                   *, delete: bool) -> None:
+    """The real report with the key at `path` deleted (if in a dict) or set to `value`."""
     edited = original.copy()
-    path = original.paths[which % len(original.paths)]
-    parent = edited
-    for key in path[:-1]:
-        parent = parent[key]
+    parent = _at(edited, path[:-1])
     if delete and isinstance(parent, dict):
         del parent[path[-1]]
     else:
@@ -127,15 +131,7 @@ def test_every_path_under_the_added_fields_is_rendered_or_refused(
     edited_paths = [p for p in original.paths if p[:2] in ADDED or p[:1] in ADDED]
     assert len(edited_paths) > 50
     for path in edited_paths:
-        edited = original.copy()
-        parent = _at(edited, path[:-1])
-        if edit == "delete" and isinstance(parent, dict):
-            del parent[path[-1]]
-        else:
-            parent[path[-1]] = edit
-        target = tmp_path / "report.json"
-        target.write_text(json.dumps(edited))
-        check_file(target, original.copy())
+        edit_and_check(tmp_path, original, path, edit, delete=edit == "delete")
 
 
 def test_the_real_report_passes_the_check(report_file: Path) -> None:
