@@ -120,8 +120,11 @@ def _transitions(levels: Sequence[float | None], step: float) -> list[dict[str, 
     for index, level in enumerate(levels):
         if level is None:
             continue
-        seen = "open" if level < LOW else "closed" if level >= HIGH else candidate
-        if seen != candidate:
+        seen = "open" if level < LOW else "closed" if level >= HIGH else None
+        if seen is None:  # between the bands: no evidence either way, the hold restarts
+            run = 0
+            continue
+        if seen != candidate or run == 0:
             candidate, since, run = seen, index, 0
         run += 1
         if candidate != state and run >= HOLD_BINS:
@@ -148,18 +151,25 @@ def _state_at(moves: Sequence[Mapping[str, Any]], t: float) -> str:
     return state
 
 
-def _score(window: FaultWindow, moves: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def _score(window: FaultWindow, moves: Sequence[Mapping[str, Any]],
+           step: float) -> dict[str, Any]:
     """Time from the fault's start to the first open (0 if already open), and from its end
-    to the next close, as `scoring` does with the BFF's own breaker timeline."""
+    to the close (0 if already closed then), as `scoring` does with the BFF's own breaker
+    timeline. A later open is another trip, not this fault's: it counts in `opens`."""
     open_at_start = _state_at(moves, window.start) == "open"
     first_open = 0.0 if open_at_start else next(
         (m["t"] - window.start for m in moves
          if m["to"] == "open" and window.start <= m["t"] < window.end), None)
-    close = next((m["t"] for m in moves if m["to"] == "closed" and m["t"] >= window.end),
-                 None)
-    # An open seen only after a `down` ends still had to close: the calls came back late.
-    opened = open_at_start or any(m["to"] == "open" and window.start <= m["t"] < (
-        close if close is not None else window.end) for m in moves)
+    # A `down` hides an open until the first judged bin after it: that open is its own.
+    end = window.end + (0.0 if window.observable else step)
+    opened = open_at_start or any(
+        m["to"] == "open" and window.start <= m["t"] < end for m in moves)
+    if _state_at(moves, end) == "open":
+        close = next((m["t"] for m in moves if m["to"] == "closed" and m["t"] >= window.end),
+                     None)
+    else:  # closed by the fault's end (or within the bin a `down` hid)
+        close = next((m["t"] for m in moves
+                      if m["to"] == "closed" and window.end <= m["t"] <= end), window.end)
     return {"time_to_open": round(first_open, 4) if window.observable and
             first_open is not None else None,
             "time_to_close": round(close - window.end, 4) if opened and close is not None
@@ -198,7 +208,7 @@ def _infer_service(inputs: BlackboxInputs, service: str, pages: Sequence[float],
         "abandoned": last.abandoned.get(service, 0) if last else 0,
         "breaker_moves": moves,
         "opens": sum(m["to"] == "open" for m in moves),
-        "phases": {w.phase: _score(w, moves) for w in own},
+        "phases": {w.phase: _score(w, moves, inputs.step) for w in own},
     }
     per_second = max(1, round(1 / inputs.step))
     return summary, [sum(calls[i:i + per_second]) for i in range(0, bins, per_second)]

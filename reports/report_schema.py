@@ -58,7 +58,26 @@ _SCORE = _object({"opens": _COUNT, "false_trips": _COUNT, "phases": _map_of(_obj
 _VERDICT = _object({"id": _TEXT, "metric": _TEXT,
                     "value": {"anyOf": [_NUMBER, {"type": "null"}]}, "threshold": _NUMBER,
                     "op": {"enum": ["max", "min"]}, "passed": _FLAG, "rule": _TEXT,
-                    "unit": _TEXT}, why=_TEXT)
+                    "unit": _TEXT}, why=_TEXT, status={"enum": ["pass", "fail", "n/a"]},
+                   source={"enum": ["client", "bff", "blackbox"]})
+_MAYBE_NUMBER: Schema = {"anyOf": [_SECONDS, {"type": "null"}]}
+# What reports/blackbox.py inferred from the calls the simulator saw ({} without traffic).
+_INFERRED_SCORE = _object({"time_to_open": _MAYBE_SECONDS, "time_to_close": _MAYBE_SECONDS,
+                           "observable": _FLAG})
+_INFERRED = _object({
+    "calls": _COUNT, "calls_per_page": _MAYBE_NUMBER, "amplification": _MAYBE_NUMBER,
+    "abandoned": _COUNT, "opens": _COUNT, "phases": _map_of(_INFERRED_SCORE)},
+    reference=_SECONDS, reference_from={"enum": ["measured", "nominal"]},
+    breaker_moves={"type": "array", "items": _object(
+        {"t": _NUMBER, "to": {"enum": ["open", "closed"]}})})
+_BLACKBOX = _object({}, step=_SECONDS, pages=_COUNT, services=_map_of(_INFERRED),
+                    calls_series=_map_of({"type": "array", "items": _COUNT}))
+_FAULT_LISTS = _map_of({"type": "array", "items": _object({"type": _TEXT})})
+_PLAN = _object({"faults": _FAULT_LISTS, "phases": {"type": "array", "items": _object(
+    {"name": _TEXT, "faults": _FAULT_LISTS})}})
+_DECISIONS = _map_of({"type": "array", "items": _object({
+    "stream": _TEXT, "t": _NUMBER, "decisions": _COUNT, "first": _COUNT,
+    "first_sha256": _TEXT, "all_sha256": _TEXT})})
 _CHECK = _object({"id": _TEXT, "passed": _FLAG})
 _BASELINE = _object({"checks": {"type": "array", "items": _CHECK}, "passed": _FLAG},
                     notes={"type": "array", "items": _TEXT})
@@ -91,12 +110,13 @@ REPORT_JSON_SCHEMA: Schema = {
         "breaker_timeline": {"type": "array", "items": _TRANSITION},
         "scoring": _map_of(_SCORE),
         "faults": _object({"injected": _map_of(_map_of(_COUNT)),
-                           "answered": _map_of(_map_of(_COUNT))}),
+                           "answered": _map_of(_map_of(_COUNT)), "plan": _PLAN},
+                          decisions=_DECISIONS),
         "resilience_series": {"type": "array", "items": {
             "type": "object", "required": ["t"], "properties": {"t": _NUMBER},
             "additionalProperties": _COUNT}},
         "slos": {"type": "array", "items": _VERDICT},
-    }, baseline=_BASELINE),
+    }, baseline=_BASELINE, blackbox=_BLACKBOX, setup_error=_MAYBE_TEXT),
 }
 _VALIDATOR = Draft202012Validator(REPORT_JSON_SCHEMA)
 

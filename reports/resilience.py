@@ -95,9 +95,9 @@ def scoring(timeline: Sequence[Mapping[str, Any]],
 
     faulty: downstream -> phases in which it had faults. For each faulty phase: time from
     its start to the first open (0 if the breaker was already open then), and from its end
-    to the next close. Opens outside every faulty phase (plus a second of grace) are false
-    trips; downstreams that were never faulty are scored too, so a false trip on a healthy
-    one shows.
+    to the next close (0 if it had closed again by then: a later open is a false trip).
+    Opens outside every faulty phase (plus a second of grace) are false trips; downstreams
+    that were never faulty are scored too, so a false trip on a healthy one shows.
     """
     spans = {name: (start, end) for name, start, end in bounds}
     out: dict[str, dict[str, Any]] = {}
@@ -115,12 +115,23 @@ def scoring(timeline: Sequence[Mapping[str, Any]],
             before = [m["to"] for m in moves if m["t"] <= start]
             first_open = 0.0 if before and before[-1] == "open" else next(
                 (t - start for t in opens if start <= t < end), None)
-            close_after = next((t for t in closes if t >= end), None)
             per_phase[phase] = {
                 "time_to_open": first_open,
-                "time_to_close": None if close_after is None else close_after - end,
+                "time_to_close": _time_to_close(moves, closes, end, first_open is not None),
             }
         false_trips = sum(1 for t in opens if not any(s <= t < e + 1.0 for s, e in windows))
         out[downstream] = {"phases": per_phase, "opens": len(opens),
                            "false_trips": false_trips}
     return out
+
+
+def _time_to_close(moves: Sequence[Mapping[str, Any]], closes: Sequence[float], end: float,
+                   opened: bool) -> float | None:
+    """Seconds from a fault's end to its breaker's close: None if the fault never opened
+    it or it never closed; 0 if it was closed when the fault ended."""
+    if not opened:
+        return None
+    before = [m["to"] for m in moves if m["t"] <= end]
+    if not before or before[-1] == "closed":
+        return 0.0
+    return next((t - end for t in closes if t >= end), None)

@@ -2,7 +2,9 @@
 them to the BFF, waiting for the target, the traffic the simulator saw, and the set-up
 mistakes a run against an external BFF must not report as a verdict.
 
-`sim run`, `sim smoke` and `sim ab` share this plumbing.
+`sim run` and `sim smoke` use all of it. `sim ab --target-a/--target-b` runs each external
+variant through `run_scenario` on the book's ports (scenarios/ab_round.py): waiting, the
+traffic sampler and the set-up checks apply; it takes no ports file and no port options.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ TRAFFIC_INTERVAL = 0.1  # seconds between traffic samples: 0.25 s bins need fine
 
 @dataclass(frozen=True)
 class ExternalTarget:
-    """`--target` and its companions, as `sim smoke` (and `sim ab`) pass them on."""
+    """`--target` and its companions, as `sim smoke` passes them on (`sim ab` takes only
+    the two URLs)."""
 
     url: str | None = None  # None: our BFF
     ports_file: Path | None = None

@@ -94,11 +94,15 @@ def original(built_report: dict[str, Any]) -> Original:
 @given(which=st.integers(0, 10**6), value=json_values, delete=st.booleans())
 def test_edited_reports_are_rendered_or_refused_in_one_line(
         tmp_path: Path, original: Original, which: int, value: Any, delete: bool) -> None:
+    edit_and_check(tmp_path, original, original.paths[which % len(original.paths)], value,
+                   delete=delete)
+
+
+def edit_and_check(tmp_path: Path, original: Original, path: tuple[Any, ...], value: Any,
+                   *, delete: bool) -> None:
+    """The real report with the key at `path` deleted (if in a dict) or set to `value`."""
     edited = original.copy()
-    path = original.paths[which % len(original.paths)]
-    parent = edited
-    for key in path[:-1]:
-        parent = parent[key]
+    parent = _at(edited, path[:-1])
     if delete and isinstance(parent, dict):
         del parent[path[-1]]
     else:
@@ -116,6 +120,20 @@ def test_random_bytes(tmp_path: Path, original: Original, raw: bytes) -> None:
     check_file(target, original.copy())
 
 
+# Fields the schema once left out while renderers read them: every path under them is
+# edited, not just the ones hypothesis happens to pick.
+ADDED = (("blackbox",), ("faults", "decisions"), ("faults", "plan"), ("slos",))
+
+
+@pytest.mark.parametrize("edit", ["x", None, "delete"])
+def test_every_path_under_the_added_fields_is_rendered_or_refused(
+        tmp_path: Path, original: Original, edit: str | None) -> None:
+    edited_paths = [p for p in original.paths if p[:2] in ADDED or p[:1] in ADDED]
+    assert len(edited_paths) > 50
+    for path in edited_paths:
+        edit_and_check(tmp_path, original, path, edit, delete=edit == "delete")
+
+
 def test_the_real_report_passes_the_check(report_file: Path) -> None:
     assert read_report(report_file)["schema"] == "bff-sim/report"
 
@@ -128,6 +146,10 @@ def test_the_real_report_passes_the_check(report_file: Path) -> None:
                                     "version 1"),
     (lambda r: r["downstreams"]["inventory"].pop("calls"),
      "downstreams.inventory: 'calls' is missing"),
+    (lambda r: r["blackbox"]["services"]["cart"].update(calls="x"),
+     "blackbox.services.cart.calls: expected integer, got 'x'"),
+    (lambda r: r["slos"][0].update(status="maybe"),
+     "slos.0.status: expected ['pass', 'fail', 'n/a'], got 'maybe'"),
 ])
 def test_the_cli_names_the_field_in_one_line(tmp_path: Path, built_report: dict[str, Any],
                                              edit: Any, message: str) -> None:

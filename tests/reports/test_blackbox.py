@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from reports.blackbox import BlackboxInputs, FaultWindow, TrafficPoint, infer
+from reports.blackbox import BlackboxInputs, FaultWindow, TrafficPoint, _transitions, infer
 from sim import SERVICES
 
 PAGES_PER_S = 100.0
@@ -154,3 +154,29 @@ def test_abandoned_calls_are_counted() -> None:
     seen = run(points, pages, {})
     assert seen["cart"]["abandoned"] == pytest.approx(250, abs=5)
     assert seen["products"]["abandoned"] == 0
+
+
+def test_calls_between_the_bands_do_not_hold_an_open() -> None:
+    # One bin at 10% of normal, then three at 30%: never below LOW (20%) for two bins.
+    levels = [1, 1, 1, 0.1, 0.3, 0.3, 0.3, 1, 1, 1]
+    assert _transitions(levels, 0.25) == []
+
+
+def test_calls_between_the_bands_break_a_hold_then_a_real_open_counts() -> None:
+    levels = [1, 1, 0.1, 0.3, 0.1, 0.1, 0.1, 0.3, 1, 0.3, 1, 1]
+    assert [m["to"] for m in _transitions(levels, 0.25)] == ["open", "closed"]
+    # The hold starts at bin 4; calls stopped 30% into bin 3 (it had 30% of its calls).
+    assert _transitions(levels, 0.25)[0]["t"] == pytest.approx(3.3 * 0.25, abs=0.01)
+
+
+def test_a_breaker_closed_before_the_fault_ends_closes_in_zero_seconds() -> None:
+    # Opens 1 s into a 3 s outage, closes at 2 s; a false trip at 5-6 s is another open.
+    def calls(service: str, t: float) -> float:
+        quiet = 1.0 <= t < 2.0 or 5.0 <= t < 6.0
+        return 0.0 if service == "cart" and quiet else healthy(service, t)
+
+    seen = run(*traffic(10, calls), {"cart": [FaultWindow("outage", 0.0, 3.0, True)]})
+    cart = seen["cart"]
+    assert [m["to"] for m in cart["breaker_moves"]] == ["open", "closed"] * 2
+    assert cart["phases"]["outage"]["time_to_close"] == 0.0
+    assert cart["opens"] == 2
