@@ -94,7 +94,8 @@ def scoring(timeline: Sequence[Mapping[str, Any]],
     """Judge each breaker against the injected faults, which only a simulator knows.
 
     faulty: downstream -> phases in which it had faults. For each faulty phase: time from
-    its start to the first open (0 if the breaker was already open then), and from its end
+    its start to the first open (0 if an earlier fault's open was still in force then; an open
+    left from a false trip does not count), and from its end
     to the next close (0 if it had closed again by then: a later open is a false trip).
     Opens outside every faulty phase (plus a second of grace) are false trips; downstreams
     that were never faulty are scored too, so a false trip on a healthy one shows.
@@ -112,8 +113,12 @@ def scoring(timeline: Sequence[Mapping[str, Any]],
             if phase not in spans:
                 continue
             start, end = spans[phase]
-            before = [m["to"] for m in moves if m["t"] <= start]
-            first_open = 0.0 if before and before[-1] == "open" else next(
+            before = [m for m in moves if m["t"] <= start]
+            # Already open at the start counts only if an earlier fault opened it: an open
+            # left over from a false trip must not pass this fault's time-to-open target.
+            carried = bool(before) and before[-1]["to"] == "open" and any(
+                s <= before[-1]["t"] < e + 1.0 for s, e in windows)
+            first_open = 0.0 if carried else next(
                 (t - start for t in opens if start <= t < end), None)
             per_phase[phase] = {
                 "time_to_open": first_open,
