@@ -4,6 +4,7 @@ Keep-alive and pipelining: requests are answered strictly in order; while one an
 waits (latency, hang, slow_body) the next ones queue, and reading pauses when too many
 queue. Size limits (docs/admin-api.md#limits) are checked while parsing, so nothing over
 them is buffered; the refusal is a JSON error, after which the connection closes.
+Each request is counted on arrival, then once as answered, reset or abandoned (metrics.md).
 """
 
 from __future__ import annotations
