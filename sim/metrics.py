@@ -25,11 +25,11 @@ def declare(name: str, kind: str, help_text: str, labels: tuple[str, ...]) -> No
 
 
 declare("sim_requests_total", "counter",
-        "Requests answered by a simulated service, by HTTP status "
+        "Requests a simulated service finished, by HTTP status, refusals included "
         "(or 'reset' / 'abandoned' when no status was sent).", ("service", "status"))
 declare("sim_requests_received_total", "counter",
-        "Requests that reached a simulated service, counted on arrival (before any fault).",
-        ("service",))
+        "Requests that reached a simulated service, counted on arrival (before any fault); "
+        "equals the sum of sim_requests_total once none is in flight.", ("service",))
 declare("sim_faults_injected_total", "counter",
         "Faults injected into requests, by service and fault type.", ("service", "fault"))
 declare("sim_request_duration_seconds", "histogram",

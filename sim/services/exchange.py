@@ -40,7 +40,7 @@ def answer(connection: Connection, runtime: ServiceRuntime, request: Request) ->
     """Answer now, or return what still has to run (and wait) to answer."""
     decision = runtime.decide(request)
     if isinstance(decision, Reply):  # an unreadable X-Sim-Fault: refused before any fault
-        connection.send(request, decision, "none")
+        _send(connection, runtime, request, decision, "none")
         return None
     if decision.terminal is None and not decision.delays:  # the common case, kept short
         _send(connection, runtime, request,
@@ -63,6 +63,12 @@ def _answer_of(decision: Decision, serve: Serve) -> Answer:
     return decision.terminal.answer(decision.terminal_injection, serve)
 
 
+def refuse(connection: Connection, runtime: ServiceRuntime, request: Request,
+           reply: Reply) -> None:
+    """A request the protocol refused (size limit, malformed): answered and counted."""
+    _send(connection, runtime, request, reply, "none")
+
+
 def _send(connection: Connection, runtime: ServiceRuntime, request: Request,
           result: Reply | Drop, injected: str) -> None:
     ended = asyncio.get_running_loop().time()
@@ -82,7 +88,7 @@ async def _delayed(connection: Connection, runtime: ServiceRuntime, request: Req
         # granularity and fire up to ~1 ms late, so this centres the observed delay.
         await asyncio.sleep(request.started + decision.delay - TIMER_LEAD - loop.time())
     except asyncio.CancelledError:
-        _abandoned(runtime, request)
+        abandoned(runtime, request)
         raise
     result = _answer_of(decision, serve)  # computed after the delay, as a handler would
     if isinstance(result, Reply | Drop):
@@ -99,7 +105,7 @@ async def _waiting(connection: Connection, runtime: ServiceRuntime, request: Req
         else:
             await _dribble(connection, request, result, injected)
     except asyncio.CancelledError:
-        _abandoned(runtime, request)
+        abandoned(runtime, request)
         raise
     if isinstance(result, Dribble):
         runtime.finish(request.started, asyncio.get_running_loop().time(),
@@ -120,7 +126,9 @@ async def _dribble(connection: Connection, request: Request, dribble: Dribble,
     connection.end(request)
 
 
-def _abandoned(runtime: ServiceRuntime, request: Request) -> None:
+def abandoned(runtime: ServiceRuntime, request: Request) -> None:
+    """The caller left before the answer: an event and a count, whether the answer was
+    running or still queued behind another on the connection."""
     ended = asyncio.get_running_loop().time()
     runtime.ledger.emit(RequestAbandoned(runtime.ledger.at(ended), runtime.name,
                                          runtime.request_id(request), ended - request.started))

@@ -4,6 +4,7 @@ Keep-alive and pipelining: requests are answered strictly in order; while one an
 waits (latency, hang, slow_body) the next ones queue, and reading pauses when too many
 queue. Size limits (docs/admin-api.md#limits) are checked while parsing, so nothing over
 them is buffered; the refusal is a JSON error, after which the connection closes.
+Each request is counted on arrival, then once as answered, reset or abandoned (metrics.md).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import httptools
 
 from sim.faults.answers import Reply
 from sim.http_errors import log
-from sim.services.exchange import Pending, answer
+from sim.services.exchange import Pending, abandoned, answer, refuse
 from sim.services.responses import encode, head, http_error
 from sim.services.runtime import Request, ServiceRuntime
 
@@ -76,7 +77,8 @@ class ServiceProtocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
         self._connections.discard(self)
-        self._queue.clear()
+        while self._queue:  # counted on arrival, never answered: the caller left first
+            abandoned(self._runtime, self._queue.popleft())
         if self._linger is not None:
             self._linger.cancel()
         if self.task is not None:
@@ -169,6 +171,7 @@ class ServiceProtocol(asyncio.Protocol):
             self._parser.get_method().decode("ascii", "replace"), path, query,
             self._parser.should_keep_alive(), self._parser.get_http_version() == "1.0",
             self._fault_header, self._request_id, self._loop.time()))
+        self._runtime.arrived()
         self._dispatch()
 
     # answering, in order
@@ -177,7 +180,7 @@ class ServiceProtocol(asyncio.Protocol):
         while self._queue and self.task is None and not self._closed:
             request = self._queue.popleft()
             if request.refusal is not None:
-                self.send(request, request.refusal, "none")
+                refuse(self, self._runtime, request, request.refusal)
                 continue
             try:
                 pending = answer(self, self._runtime, request)
@@ -202,6 +205,7 @@ class ServiceProtocol(asyncio.Protocol):
                       request.path[:200])
         request.keep_alive = False  # what was already written of it is unknown
         self.send(request, http_error(500, request.path), "none")
+        self._runtime.finish(request.started, self._loop.time(), 500)
 
     def send(self, request: Request, reply: Reply, injected: str) -> None:
         self._write(encode(reply, injected, request.keep_alive, request.http10,
@@ -294,4 +298,5 @@ class ServiceProtocol(asyncio.Protocol):
         method = "HEAD" if self._url and self._parser.get_method() == b"HEAD" else "GET"
         self._queue.append(Request(method, "", "", False, False, None, None,
                                    self._loop.time(), refusal=reply))
+        self._runtime.arrived()
         self._dispatch()

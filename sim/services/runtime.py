@@ -112,6 +112,11 @@ class ServiceRuntime:
             request.request_id = self.next_request_id()  # one id for all its events
         return request.request_id
 
+    def arrived(self) -> None:
+        """Count one request as it arrives, before it waits behind others on its
+        connection; each is later finished once: answered, reset or abandoned."""
+        self.ledger.counters[self.received_key] += 1
+
     def finish(self, started: float, ended: float, status: object) -> None:
         """Count and time one answer; keys are cached because this runs on every request."""
         key = self._status_keys.get(status)
@@ -123,7 +128,6 @@ class ServiceRuntime:
 
     def decide(self, request: Request) -> Decision | Reply:
         """The faults for this request, recorded in the ledger; a Reply for a bad header."""
-        self.ledger.counters[self.received_key] += 1  # every request reaches here first
         if request.fault_header is None:
             faults, source = self.control.current(self.name)
         else:

@@ -206,6 +206,7 @@ async def test_a_bug_in_an_answer_is_a_json_500_and_a_log_line_not_a_dead_server
         assert answer.json() == {"error": "Internal Server Error", "status": 500,
                                  "path": "/users/1/cart"}
     assert "cart: answering GET /users/1/cart failed" in caplog.text
+    assert sim_host.ledger.counters[("sim_requests_total", ("cart", "500"))] == 2
     listener.runtime.route = working
     [answer] = await roundtrip(cart(sim_host), get("/users/1/cart"))
     assert answer.status == 200
