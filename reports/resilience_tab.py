@@ -21,7 +21,7 @@ DOWNSTREAM_COLUMNS = (
     ("fallbacks", "Fallbacks served"),
 )
 TRANSITION_COLUMNS = (
-    ("t", "s since Start"), ("breaker", "Breaker"), ("change", "Change"),
+    ("t", "Time since Start"), ("breaker", "Breaker"), ("change", "Change"),
     ("reason", "Reason"),
     ("failurerate", "Failure rate"), ("slowrate", "Slow-call rate"),
 )
@@ -118,11 +118,22 @@ def phase_text(state: Mapping[str, Any]) -> str:
     return f"{timeline['phase']}{rest}"
 
 
-def phase_row(state: Mapping[str, Any]) -> dict[str, Any]:
-    """The phase as the tab's first row (locust's tables have no caption)."""
-    policy = (state.get("bff") or {}).get("policy", "-")
-    return {"downstream": "phase", "breaker": phase_text(state),
-            "failurerate": f"policy {policy}"}
+def phase_line(state: Mapping[str, Any]) -> dict[str, Any]:
+    """The line above the Resilience tab's table (not a row of it: locust's tables have
+    fixed columns): the phase, its place in the plan, the time since Start, the policy."""
+    timeline = state.get("timeline") or {}
+    phases = timeline.get("phases") or []
+    index = timeline.get("index")
+    parts = [f"Phase: {phase_text(state)}"]
+    if isinstance(index, int) and phases:
+        parts[0] = f"Phase {index + 1}/{len(phases)}: {phase_text(state)}"
+    elapsed = timeline.get("elapsed")
+    if timeline.get("armed") and isinstance(elapsed, int | float):
+        parts.append(f"t+{elapsed:.1f} s since Start")
+    policy = (state.get("bff") or {}).get("policy")
+    if policy:
+        parts.append(f"policy {policy}")
+    return {"phase": timeline.get("phase"), "text": " · ".join(parts)}
 
 
 def transition_rows(events: Iterable[Mapping[str, Any]], limit: int = 12
@@ -140,7 +151,7 @@ def transition_rows(events: Iterable[Mapping[str, Any]], limit: int = 12
         if event.get("kind") != "breaker_transition" or t < start:
             continue  # an earlier test's transitions are not this one's
         rows.append({
-            "t": f"{t - start:.1f}",
+            "t": f"t+{t - start:.1f} s",
             "breaker": event.get("breaker", "?"),
             "change": f"{event.get('from_state', '?')} -> {event.get('to_state', '?')}",
             "reason": event.get("reason", ""),
@@ -153,5 +164,5 @@ def transition_rows(events: Iterable[Mapping[str, Any]], limit: int = 12
 def extended_stats(state: Mapping[str, Any], metrics: Metrics,
                    events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The `extended_stats` list locust's front end reads from /stats/requests."""
-    return [{"key": RESILIENCE_TAB, "data": [phase_row(state), *downstream_rows(state, metrics)]},
+    return [{"key": RESILIENCE_TAB, "data": downstream_rows(state, metrics)},
             {"key": TRANSITIONS_TAB, "data": transition_rows(events)}]

@@ -155,17 +155,47 @@ PANEL_SCRIPT = """(function () {
     panel.style.display = panel.style.display === "none" ? "block" : "none";
   });
   document.body.appendChild(panel); document.body.appendChild(button);
-  // Breaker states in the Resilience tab in the terminal's and report's colours. locust's
-  // React tables re-render every 2 s, so the colours are re-applied on a short timer.
+  // Breaker states in the terminal's and report's colours, in both tabs ("closed -> open":
+  // the state it went to). locust's React tables re-render every 2 s, so a short timer
+  // re-applies them.
   const stateColours = {closed: "#1a7f37", open: "#cf222e", half_open: "#9a6700",
     forced_open: "#cf222e", disabled: "#6e7781", metrics_only: "#0969da"};
-  setInterval(function () {
+  function colourStates() {
     document.querySelectorAll("td").forEach(function (cell) {
-      const colour = stateColours[cell.textContent.trim()];
+      const colour = stateColours[cell.textContent.trim().split(" -> ").pop()];
       if (colour && cell.style.color !== colour) {
         cell.style.color = colour; cell.style.fontWeight = "600";
       }
     });
-  }, 300);
+  }
+  // The phase on a line of its own above the Resilience table, placed next to locust's
+  // table (a sibling React leaves alone) only while that tab is shown.
+  const phase = document.createElement("div");
+  phase.id = "sim-phase"; phase.setAttribute("role", "status");
+  phase.style.cssText = "margin:0 0 12px;padding:10px 16px;border-left:4px solid #2e7d32;" +
+    "background:rgba(46,125,50,.08);font-weight:600;font-size:15px";
+  phase.textContent = "Phase: ...";
+  function resilienceTable() {
+    const tab = document.querySelector("[role=tab][aria-selected=true]");
+    if (!tab || tab.textContent.trim() !== "Resilience") return null;
+    return document.querySelector(".MuiTableContainer-root");
+  }
+  function placePhase() {
+    const table = resilienceTable();
+    if (!table) { if (phase.parentNode) phase.remove(); return; }
+    if (phase.nextSibling === table) return;
+    const shown = phase.parentNode !== null;
+    table.parentNode.insertBefore(phase, table);
+    if (!shown) refreshPhase();  // at once, not up to 1 s later
+  }
+  async function refreshPhase() {
+    if (!phase.parentNode) return;
+    try {
+      const answer = await fetch("./sim/api/phase");
+      phase.textContent = (await answer.json()).text;
+    } catch (error) { phase.textContent = "Phase: simulator unreachable (" + error + ")"; }
+  }
+  setInterval(function () { colourStates(); placePhase(); }, 300);
+  setInterval(refreshPhase, 1000);
 })();
 """

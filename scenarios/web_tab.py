@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
-from reports.resilience_tab import extended_stats, parse_metrics, tab_definitions
+from reports.resilience_tab import extended_stats, parse_metrics, phase_line, tab_definitions
 from scenarios.web_faults import FAULTS_PAGE, PANEL_SCRIPT, form_to_specs
 from sim.errors import ConfigError
 
@@ -50,13 +50,17 @@ class Admin:
         status, payload = self.call("GET", path)
         return payload.get("text", "") if status == 200 and isinstance(payload, dict) else ""
 
-    def resilience(self) -> list[dict[str, Any]]:
+    def state(self) -> dict[str, Any]:
+        """/state; when it fails, a state whose phase says why (the tab shows it)."""
         status, state = self.call("GET", "/state")
         if status != 200 or not isinstance(state, dict):
             problem = state.get("error", "?") if isinstance(state, dict) else "?"
             state = {"timeline": {"armed": True, "phase": f"unreachable: {problem}"}}
+        return state
+
+    def resilience(self) -> list[dict[str, Any]]:
         metrics = parse_metrics(self.text("/metrics"))
-        return extended_stats(state, metrics, self.tab_events())
+        return extended_stats(self.state(), metrics, self.tab_events())
 
     def tab_events(self) -> list[dict[str, Any]]:
         """Every breaker transition and phase start the simulator still holds, oldest
@@ -123,6 +127,10 @@ def blueprint(admin: Admin) -> Blueprint:
     @pages.get("/api/resilience")
     def resilience() -> Response:
         return _json(200, admin.resilience())
+
+    @pages.get("/api/phase")
+    def phase() -> Response:  # the line above the Resilience tab's table, polled each 1 s
+        return _json(200, phase_line(admin.state()))
 
     return pages
 

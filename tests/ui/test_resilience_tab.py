@@ -10,6 +10,7 @@ from reports.resilience_tab import (
     downstream_rows,
     extended_stats,
     parse_metrics,
+    phase_line,
     phase_text,
     tab_definitions,
     transition_rows,
@@ -56,6 +57,18 @@ def test_the_phase_and_its_time_left() -> None:
     assert phase_text({"timeline": {"armed": True, "ended": True}}) == "all phases done"
 
 
+def test_the_phase_line_names_the_phase_its_place_the_time_since_start_and_the_policy(
+        ) -> None:
+    state = {**STATE, "timeline": {**STATE["timeline"], "index": 1, "elapsed": 7.06,
+                                   "phases": [{"name": "warm-up"}, {"name": "outage"},
+                                              {"name": "recovery"}]}}
+    assert phase_line(state) == {
+        "phase": "outage",
+        "text": "Phase 2/3: outage, 2.3 s left · t+7.1 s since Start · policy resilient"}
+    assert phase_line({"timeline": {"armed": False}})["text"] == \
+        "Phase: phases not armed yet (they start with the load)"
+
+
 def test_transitions_newest_first_with_reasons() -> None:
     events = [{"kind": "breaker_transition", "t": 5.0, "breaker": "inventory",
                "from_state": "closed", "to_state": "open", "reason": "consecutive_failures 3",
@@ -77,14 +90,15 @@ def test_transition_times_count_from_start() -> None:
               {"kind": "breaker_transition", "t": 42.5, "breaker": "inventory",
                "from_state": "closed", "to_state": "open", "reason": "consecutive_failures 3"}]
     rows = transition_rows(events)
-    assert [(row["t"], row["reason"]) for row in rows] == [("2.5", "consecutive_failures 3")]
+    assert [(row["t"], row["reason"]) for row in rows] == [("t+2.5 s", "consecutive_failures 3")]
 
 
-def test_every_table_key_has_rows_in_the_stats() -> None:
+def test_every_table_key_has_rows_in_the_stats_and_only_downstreams_are_rows() -> None:
     tables = {table["key"] for table in tab_definitions()["extended_tables"]}
     stats = extended_stats(STATE, {}, [])
     assert {entry["key"] for entry in stats} == tables
-    assert stats[0]["data"][0]["downstream"] == "phase"
+    # The phase is a line of its own (/sim/api/phase), not a row under "Downstream".
+    assert [row["downstream"] for row in stats[0]["data"]] == ["inventory", "cart"]
 
 
 def test_the_fault_form_becomes_admin_fault_specs() -> None:

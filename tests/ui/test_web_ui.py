@@ -80,20 +80,31 @@ def test_resilience_tab_and_fault_controls(sim_ui: dict[str, str]) -> None:
 
             page.get_by_role("tab", name="Resilience").click()
             # The breaker opens within about a second of the outage (4 s of hangs after
-            # 5 s of warm-up); locust refreshes the tab every 2 s.
+            # 5 s of warm-up); locust refreshes the tab every 2 s, the phase line every 1 s.
+            phase = page.locator("#sim-phase")
             deadline = time.monotonic() + 25
             rows: dict[str, list[str]] = {}
             while time.monotonic() < deadline:
                 rows = resilience_rows(page)
                 if rows.get("inventory", [""])[0] == "open" and \
-                        rows.get("phase", [""])[0].startswith("outage"):
+                        "outage" in " ".join(phase.all_text_contents()):
                     break
                 page.wait_for_timeout(300)
             else:
-                pytest.fail(f"inventory breaker not seen open during the outage: {rows}")
-            assert "policy resilient" in rows["phase"]  # inventory-outage's own policy
+                pytest.fail(f"inventory breaker not seen open during the outage: {rows}, "
+                            f"phase line {phase.all_text_contents()}")
+            # The phase is a line of its own above the table, not a row of locust's table.
+            expect(phase).to_contain_text(re.compile(
+                r"^Phase 2/3: outage, \d+\.\d s left · t\+\d+\.\d s since Start · "
+                r"policy resilient$"))  # inventory-outage's own policy
+            assert phase.evaluate("line => line.closest('table') === null")
+            line_box, table_box = phase.bounding_box(), page.locator("table").bounding_box()
+            assert line_box and table_box and line_box["y"] + line_box["height"] <= table_box["y"]
+            assert "phase" not in rows
             open_cell = page.locator("table tbody td").filter(has_text=re.compile("^open$"))
             expect(open_cell.first).to_have_css("color", "rgb(207, 34, 46)")  # red
+            closed_cell = page.locator("table tbody td").filter(has_text=re.compile("^closed$"))
+            expect(closed_cell.first).to_have_css("color", "rgb(26, 127, 55)")  # green
             inventory = dict(zip(["breaker", "failure", "slow", "calls", "attempts",
                                   "timeouts", "retries", "blocked", "notpermitted",
                                   "fallbacks"], rows["inventory"], strict=False))
@@ -105,7 +116,17 @@ def test_resilience_tab_and_fault_controls(sim_ui: dict[str, str]) -> None:
                 shutil.copy(ARTIFACTS / "resilience-tab.png", DOC_IMAGE)
 
             page.get_by_role("tab", name="Breaker transitions").click()
-            expect(page.locator("table tbody")).to_contain_text("closed -> open")
+            expect(phase).to_have_count(0)  # the phase line belongs to the Resilience tab
+            opened = page.locator("table tbody tr").filter(has_text="closed -> open").first
+            expect(opened).to_be_visible()
+            # Seconds since Start, with their unit: the outage begins 5 s after Start, so
+            # the open is a few seconds in, never at the simulator's uptime or t+0.
+            when = opened.locator("td").first.inner_text().strip()
+            assert re.fullmatch(r"t\+\d+\.\d s", when), when
+            assert 3.0 < float(when[2:-2]) < 30.0, when
+            expect(opened.locator("td").filter(has_text="closed -> open")).to_have_css(
+                "color", "rgb(207, 34, 46)")  # the state it went to: red
+            page.screenshot(path=str(ARTIFACTS / "breaker-transitions.png"))
 
             # Faults from the UI: a validation error is shown, a good fault applies at once.
             page.locator("#sim-faults-button").click()
