@@ -387,7 +387,7 @@ def history(
 ) -> None:
     """Past runs recorded in .sim/history.db."""
     from reports.history import DEFAULT_DB, list_runs
-    from reports.terminal import history_table
+    from reports.history_view import history_table
 
     with user_errors():
         check_range("--limit", limit, 1, MAX_HISTORY)

@@ -32,8 +32,9 @@ class FitTable:
     """A rich renderable: the table with as many columns as the width allows."""
 
     def __init__(self, title: str, columns: Sequence[Col], rows: Sequence[Sequence[Cell]],
-                 styles: Sequence[str | None] = ()) -> None:
+                 styles: Sequence[str | None] = (), more: str = "see report.md") -> None:
         self.title = title
+        self.more = more  # where the left-out columns can be read
         self.columns = list(columns)
         self.rows = [list(row) for row in rows]
         self.styles = list(styles) or [None] * len(self.rows)
@@ -87,10 +88,10 @@ class FitTable:
         yield table
         if dropped:
             names = ", ".join(self.columns[i].name for i in sorted(dropped))
-            yield Text(f"(left out at {options.max_width} columns: {names}; see report.md)",
+            yield Text(f"(left out at {options.max_width} columns: {names}; {self.more})",
                        style="dim")
 
 
 def fit(title: str, columns: Sequence[Col], rows: Sequence[Sequence[Cell]],
-        styles: Sequence[str | None] = ()) -> RenderableType:
-    return FitTable(title, columns, rows, styles)
+        styles: Sequence[str | None] = (), more: str = "see report.md") -> RenderableType:
+    return FitTable(title, columns, rows, styles, more)

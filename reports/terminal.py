@@ -173,18 +173,3 @@ def full_report(report: Mapping[str, Any]) -> Group:
 def baseline_table(result: Mapping[str, Any]) -> RenderableType:
     return verdict_table("compared with the baseline", result["checks"],
                          result.get("notes", []))
-
-
-def history_table(rows: list[dict[str, Any]]) -> RenderableType:
-    if not rows:
-        return Text("no runs recorded yet (sim run records each run in .sim/history.db)")
-    table = Table(title="run history (newest first)", title_justify="left")
-    for column in ("id", "started", "scenario", "policy", "seed", "requests", "p95 ms",
-                   "failed %", "verdict", "report"):
-        table.add_column(column)
-    for row in rows:
-        verdict = "pass" if row["passed"] else ("FAIL" if row["complete"] else "partial")
-        plain_row(table, str(row["id"]), row["started_at"], row["scenario"], row["policy"],
-                      str(row["seed"]), str(row["requests"]), ms(row["p95"]),
-                      pct(row["error_ratio"] or 0.0), verdict, row["report_path"])
-    return table

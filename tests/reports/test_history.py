@@ -4,7 +4,9 @@ and history files written before `kind` existed keep working."""
 from __future__ import annotations
 
 import copy
+import os
 import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,9 @@ import pytest
 
 from reports.history import last_pass, list_runs, record_run
 from reports.outputs import write_outputs
+from sim import aio
 from sim.durations import format_duration
+from tests.cli_helpers import SIM
 
 FULL = 15.0  # tests/scenarios_fixtures/short-outage.toml: phases of 3, 5 and 7 s
 NAME, POLICY = "short-outage", "resilient"
@@ -85,3 +89,32 @@ async def test_an_old_history_file_is_migrated_and_judged_by_its_reports(
 async def test_an_unknown_kind_is_refused(tmp_path: Path, report: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="kind"):
         await record_run(tmp_path / "history.db", report, "x", kind="ci")
+
+
+def sim_history(cwd: Path, columns: int) -> str:
+    result = subprocess.run([SIM, "history"], capture_output=True, text=True, cwd=cwd,
+                            env={**os.environ, "COLUMNS": str(columns), "NO_COLOR": "1"},
+                            timeout=30, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_sim_history_shows_each_runs_kind_and_length_with_its_unit(
+        tmp_path: Path, report: dict[str, Any]) -> None:
+    db = tmp_path / ".sim" / "history.db"
+    full_report, full = written(tmp_path, "full", report, started_at="2026-11-23T10:00:00Z")
+    aio.run(record_run(db, full_report, full))
+    smoke_report, smoke = written(tmp_path, "smoke", report, seconds=3.0)
+    aio.run(record_run(db, smoke_report, smoke, kind="smoke"))
+
+    wide = sim_history(tmp_path, 250)
+    lines = {line.split("│")[1].strip(): line for line in wide.splitlines()
+             if line.startswith("│")}
+    assert [cell.strip() for cell in lines["1"].split("│")[5:7]] == ["run", "15 s"]
+    assert [cell.strip() for cell in lines["2"].split("│")[5:7]] == ["smoke", "3 s"]
+    # At 80 columns the id, kind, length and verdict stay whole; the rest is named.
+    narrow = sim_history(tmp_path, 80)
+    assert all(len(line) <= 80 for line in narrow.splitlines())
+    assert "…" not in narrow
+    assert "smoke" in narrow and "3 s" in narrow and "15 s" in narrow
+    assert "left out at 80 columns:" in narrow
