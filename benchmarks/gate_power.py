@@ -88,7 +88,7 @@ def reanalyze(out: Path) -> dict[str, Any]:
             raw = json.loads((round_dir / side / "samples.json").read_text())
             data.append(round_data(report, raw, WINDOW))
     old = json.loads((out / "ab.json").read_text())
-    result = gate(rounds["a"], rounds["b"], GateRules())
+    result = gate(rounds["a"], rounds["b"], GateRules(), paired=True)
     checks = {c["id"]: c for c in result["checks"]}
     row = {"code": 0 if result["passed"] else 1, "verdict": result["verdict"],
            "wall": old["wall_seconds"], "noise": old["noise"]}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reports.gate_stats import (
+    BATCH_WINDOWS,
     MIN_ROUNDS,
     RESAMPLES,
     SEED,
@@ -123,8 +124,8 @@ def _scopes(a: Sequence[RoundData]) -> list[str]:
     return [ALL, *[n for n in names if n != ALL]] if ALL in names else names
 
 
-def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules
-                    ) -> Iterator[dict[str, Any]]:
+def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
+                    paired: bool) -> Iterator[dict[str, Any]]:
     for scope in _scopes(a):
         strata_a, strata_b = _strata(a, b, scope)
         count_a = sum(len(w) for r in strata_a for w in r)
@@ -135,7 +136,8 @@ def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateR
             yield _missing(f"latency[{scope}]", "latency", scope,
                            f"B made no requests in {scope} (A made {count_a})")
             continue
-        results = bootstrap_latency(strata_a, strata_b, rules.confidence)
+        results = bootstrap_latency(strata_a, strata_b, rules.confidence,
+                                    batch=BATCH_WINDOWS if paired else None)
         p_value = mann_whitney_p([x for r in strata_a for w in r for x in w],
                                  [x for r in strata_b for w in r for x in w])
         for stat, (value_a, value_b, interval) in results.items():
@@ -220,24 +222,32 @@ def _downstream_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: Ga
 
 
 def gate(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
-         strict: bool = False) -> dict[str, Any]:
+         strict: bool = False, paired: bool = False) -> dict[str, Any]:
     """Every check, and the overall verdict: fail on any regression; inconclusive when
-    some check cannot be decided (a failure too with `strict`); else pass."""
-    checks = [*_latency_checks(a, b, rules), *_ratio_checks(a, b, rules),
+    some check cannot be decided (a failure too with `strict`); else pass. `paired`: A
+    and B ran side by side, so their time windows are the same seconds."""
+    checks = [*_latency_checks(a, b, rules, paired), *_ratio_checks(a, b, rules),
               *_downstream_checks(a, b, rules)]
     verdicts = {c["verdict"] for c in checks}
     verdict = "fail" if "fail" in verdicts else \
         "inconclusive" if "inconclusive" in verdicts else "pass"
     notes = [] if len(a) >= MIN_ROUNDS else [
-        f"{len(a)} round{'s' if len(a) > 1 else ''}: the intervals hold the noise within "
-        f"a run only; {MIN_ROUNDS} rounds or more also cover the spread between rounds"]
+        f"{len(a)} round{'s' if len(a) > 1 else ''}: the intervals of counts (and of "
+        f"latencies{' of blocks' if paired else ''}) hold the noise within a run only; "
+        f"{MIN_ROUNDS} rounds or more also cover the spread between rounds"]
+    blocks = (f"paired blocks of {BATCH_WINDOWS} s (the same seconds of A and B) of "
+              f"each round" if paired else "rounds")
     return {"checks": checks, "verdict": verdict, "strict": strict, "notes": notes,
             "passed": verdict == "pass" or (verdict == "inconclusive" and not strict),
             "rules": rules.to_dict(), "rounds": {"a": len(a), "b": len(b)},
             "method": {"latency": "percentile bootstrap of B - A, stratified by round and "
                                   "time window",
-                       "rounds": f"with {MIN_ROUNDS} rounds or more, every interval also "
-                                 "holds the paired t interval of the per-round differences",
+                       "blocks": f"every latency interval also holds the t interval of "
+                                 f"the mean per-block difference over {blocks} "
+                                 f"(batch means; {MIN_ROUNDS} blocks or more)",
+                       "rounds": f"with {MIN_ROUNDS} rounds or more, every count interval "
+                                 "also holds the paired t interval of the per-round "
+                                 "differences",
                        "resamples": RESAMPLES, "seed": SEED,
                        "confidence": rules.confidence,
                        "ratios": "Newcombe hybrid score interval",

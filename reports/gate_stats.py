@@ -11,11 +11,15 @@
   (Wilson intervals combined: sound at 0 % and 100 %); rates (attempts per call beyond
   the first, breaker opens per round) a normal interval for a difference of two Poisson
   rates, 0.5 added to each count so that zero counts get a width.
-- Over rounds: requests of one round are not independent (a breaker that stayed open,
-  a neighbour that was busy), so with MIN_ROUNDS rounds or more each check's interval is
-  widened to also hold the paired t interval of the per-round differences (Student's t
-  with rounds - 1 degrees of freedom): a state that held for a round counts once, not
-  once per request.
+- Over time: requests close in time are not independent (a breaker that stayed open, a
+  neighbour that was busy for a few seconds), so each latency interval is widened to
+  also hold a paired t interval (Student's t, k - 1 degrees of freedom) of the mean of k
+  per-block differences B - A: the batch-means method. Side by side, A and B share the
+  clock, so a block is BATCH_WINDOWS consecutive windows of one round, A's and B's
+  requests of the same seconds (a state that held for a few seconds counts once, not once
+  per request; a 45 s run gives ~9 blocks). Otherwise (separate runs, alternating
+  rounds) a block is a round. Fewer than MIN_ROUNDS blocks give no usable spread: the
+  interval is the bootstrap one alone, and the gate says so.
 - Mann-Whitney U (one-sided, B larger) as a second opinion on latencies, as benchstat.
 """
 
@@ -32,7 +36,9 @@ from scipy import stats as scipy_stats
 RESAMPLES = 2000
 SEED = 0
 CHUNK = 100  # resamples drawn at once: bounds memory at CHUNK x samples floats
-MIN_ROUNDS = 3  # fewer rounds give no usable spread between rounds
+MIN_ROUNDS = 3  # fewer blocks (rounds or batches) give no usable spread between them
+BATCH_WINDOWS = 5  # side by side: consecutive 1 s windows per block of the batch means
+MIN_BATCH_SAMPLES = 20  # per side: a block with fewer joins the one before it
 LATENCY_STATS = ("p50", "p95", "p99", "mean")
 QUANTILES = (0.50, 0.95, 0.99)
 
@@ -80,7 +86,8 @@ def _resampled(strata: Sequence[np.ndarray], rng: np.random.Generator,
 
 def rounds_interval(diffs: Sequence[float], confidence: float = 0.95
                     ) -> tuple[float, float] | None:
-    """Paired t interval of the mean per-round difference (None under MIN_ROUNDS)."""
+    """Paired t interval of the mean per-block (round or batch) difference (None under
+    MIN_ROUNDS blocks)."""
     if len(diffs) < MIN_ROUNDS:
         return None
     values = np.asarray(diffs, dtype=float)
@@ -97,11 +104,41 @@ def widen(interval: Interval, rounds: tuple[float, float] | None) -> Interval:
                     max(interval.high, rounds[1]))
 
 
+def _blocks(a: Rounds, b: Rounds, batch: int | None
+            ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(A's, B's) latencies per block: a round, or with `batch` (paired sides: the same
+    windows on both) `batch` consecutive windows of a round, where a block with fewer
+    than MIN_BATCH_SAMPLES on a side joins the one before it in its round."""
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for ra, rb in zip(a, b, strict=True):
+        if batch is None:
+            groups = [(ra, rb)]
+        else:
+            groups = [(ra[i:i + batch], rb[i:i + batch]) for i in range(0, len(ra), batch)]
+        merged: list[tuple[list[float], list[float]]] = []
+        for wa, wb in groups:
+            xa, xb = [x for w in wa for x in w], [x for w in wb for x in w]
+            if batch and merged and min(len(xa), len(xb)) < MIN_BATCH_SAMPLES:
+                merged[-1][0].extend(xa)
+                merged[-1][1].extend(xb)
+            else:
+                merged.append((xa, xb))
+        if batch and len(merged) > 1 and min(map(len, merged[0])) < MIN_BATCH_SAMPLES:
+            first = merged.pop(0)  # a thin first block joins the second
+            merged[0] = (first[0] + merged[0][0], first[1] + merged[0][1])
+        out += [(np.asarray(xa, dtype=float), np.asarray(xb, dtype=float))
+                for xa, xb in merged if len(xa) and len(xb)]
+    return out
+
+
 def bootstrap_latency(a: Rounds, b: Rounds, confidence: float = 0.95,
-                      resamples: int = RESAMPLES, seed: int = SEED
+                      resamples: int = RESAMPLES, seed: int = SEED,
+                      batch: int | None = None
                       ) -> dict[str, tuple[float, float, Interval]]:
     """Per statistic: (A's value, B's value, interval of B - A). `a` and `b`: latencies
-    in seconds, per round, per time window (the same rounds on both sides)."""
+    in seconds, per round, per time window (the same rounds on both sides). `batch`:
+    the sides were measured at the same time, window i of A beside window i of B, and
+    the batch means use blocks of `batch` windows instead of whole rounds."""
     strata_a = [np.asarray(w, dtype=float) for r in a for w in r]
     strata_b = [np.asarray(w, dtype=float) for r in b for w in r]
     point_a, point_b = _point(np.concatenate(strata_a)), _point(np.concatenate(strata_b))
@@ -110,15 +147,12 @@ def bootstrap_latency(a: Rounds, b: Rounds, confidence: float = 0.95,
     tail = (1 - confidence) / 2 * 100
     lows = np.percentile(diffs, tail, axis=0)
     highs = np.percentile(diffs, 100 - tail, axis=0)
-    per_round = [_point(np.concatenate([np.asarray(w, dtype=float) for w in rb]))
-                 - _point(np.concatenate([np.asarray(w, dtype=float) for w in ra]))
-                 for ra, rb in zip(a, b, strict=True)
-                 if any(len(w) for w in ra) and any(len(w) for w in rb)]
+    per_block = [_point(xb) - _point(xa) for xa, xb in _blocks(a, b, batch)]
     out = {}
     for i, name in enumerate(LATENCY_STATS):
         within = Interval(float(point_b[i] - point_a[i]), float(lows[i]), float(highs[i]))
-        over_rounds = rounds_interval([float(d[i]) for d in per_round], confidence)
-        out[name] = (float(point_a[i]), float(point_b[i]), widen(within, over_rounds))
+        over_blocks = rounds_interval([float(d[i]) for d in per_block], confidence)
+        out[name] = (float(point_a[i]), float(point_b[i]), widen(within, over_blocks))
     return out
 
 

@@ -114,7 +114,7 @@ async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], N
             rounds_a.append(a)
             rounds_b.append(b)
             result = await asyncio.to_thread(gate, rounds_a, rounds_b, options.rules,
-                                             options.strict)
+                                             options.strict, options.side_by_side)
             on_round(index, result)
             if not another_round(options, index, result, started,
                                   time.monotonic() - round_started):

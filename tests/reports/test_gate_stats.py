@@ -142,3 +142,52 @@ def test_rounds_interval_is_a_paired_t_interval_from_three_rounds() -> None:
     within = Interval(0.002, 0.0015, 0.0025)
     assert widen(within, (low, high)) == Interval(0.002, low, high)
     assert widen(within, None) == within
+
+
+def _side_by_side(rng: np.random.Generator, rounds: list[list[tuple[float, float]]],
+                  per_window: int = 50) -> tuple[list[list[list[float]]], ...]:
+    """Paired windows: per round, per 1 s window, (shared machine noise, B's extra)."""
+    a = [[_latencies(rng, per_window, noise) for noise, _ in r] for r in rounds]
+    b = [[_latencies(rng, per_window, noise + extra) for noise, extra in r] for r in rounds]
+    return a, b
+
+
+def test_side_by_side_a_regression_whose_size_follows_the_load_still_fails() -> None:
+    """B is 2-6 ms slower in every second of three rounds, more when the machine was
+    busier (as measured: +6.2, +2.5, +2.6 ms per round at load 4). Three round
+    differences alone give t(2) = 4.3 and an interval down to below 0; blocks of 5 s of
+    the same seconds on both sides (9 of them) decide it."""
+    rng = np.random.default_rng(11)
+    rounds = [[(0.010, 0.006)] * 15, [(0.002, 0.0025)] * 15, [(0.0, 0.0026)] * 15]
+    a, b = _side_by_side(rng, rounds)
+    by_rounds = bootstrap_latency(a, b)["p50"][2]
+    by_blocks = bootstrap_latency(a, b, batch=5)["p50"][2]
+    assert by_rounds.verdict(0.001) == "inconclusive"
+    assert by_blocks.verdict(0.001) == "fail"
+    assert by_blocks.low > 0.001 and by_blocks.high < 0.008
+
+
+def test_side_by_side_a_state_that_held_seconds_on_one_side_is_not_a_regression() -> None:
+    """Same config on both sides; B was in a slow state (+15 ms) twice, for 10 s and
+    5 s of 45 s (a breaker open, a stall). Every request counted alone says B's p50 is
+    worse; blocks of 5 s see one side's state come and go: the data cannot decide."""
+    rng = np.random.default_rng(12)
+    quiet = [(0.0, 0.0)] * 15
+    slow_10s = [(0.0, 0.0)] * 5 + [(0.0, 0.015)] * 10
+    slow_5s = [(0.0, 0.015)] * 5 + [(0.0, 0.0)] * 10
+    a, b = _side_by_side(rng, [quiet, slow_10s, slow_5s])
+    requests_alone = bootstrap_latency([[w for r in a for w in r]],
+                                       [[w for r in b for w in r]])["p50"][2]
+    by_blocks = bootstrap_latency(a, b, batch=5)["p50"][2]
+    assert requests_alone.verdict(0.001) == "fail"  # falsely decided
+    assert by_blocks.verdict(0.001) == "inconclusive"
+
+
+def test_thin_blocks_join_their_neighbours() -> None:
+    """A round whose last seconds saw few requests: the thin block joins the one before
+    it instead of adding a noisy difference of a handful of requests."""
+    rng = np.random.default_rng(13)
+    a = [[_latencies(rng, 40) for _ in range(5)] + [_latencies(rng, 3)]] * 3
+    b = [[_latencies(rng, 40, 0.002) for _ in range(5)] + [_latencies(rng, 3, 0.2)]] * 3
+    by_blocks = bootstrap_latency(a, b, batch=5)["p50"][2]
+    assert by_blocks.high < 0.010  # a 200 ms block of 3 requests would blow it open

@@ -147,3 +147,20 @@ def test_auto_sample_adds_rounds_only_while_inconclusive_and_within_budget(
     assert another_round(options, 2, undecided, now, 10.0)  # undecided, time left
     assert not another_round(options, 2, undecided, now - 55.0, 10.0)  # would overrun
     assert not another_round(replace(options, budget=None), 2, undecided, now, 10.0)
+
+
+def test_side_by_side_rounds_are_judged_by_paired_blocks_not_three_round_means() -> None:
+    """`sim ab` side by side: B 2.5-6 ms slower in every round, more in the busier first
+    round. Judged as three separate rounds the spread says "inconclusive"; judged on
+    blocks of the same seconds of A and B (what side by side measures) it fails, and
+    the method says which was used."""
+    rng = np.random.default_rng(14)
+    levels = ((0.010, 0.006), (0.002, 0.0025), (0.0, 0.0026))
+    a = [_run(rng, shift=level) for level, _ in levels]
+    b = [_run(rng, shift=level + extra) for level, extra in levels]
+    separate = _checks(gate(a, b, GateRules()))["p50[all]"]
+    paired = gate(a, b, GateRules(), paired=True)
+    assert separate["verdict"] == "inconclusive"
+    assert _checks(paired)["p50[all]"]["verdict"] == "fail"
+    assert paired["verdict"] == "fail"
+    assert "paired blocks of 5 s" in paired["method"]["blocks"]
