@@ -133,3 +133,20 @@ def test_chart_axes_have_round_ticks() -> None:
         assert value <= top <= value * 2.5 and round(top / step) <= 4
         mantissa = step / 10 ** math.floor(math.log10(step))
         assert round(mantissa, 6) in (1, 2, 2.5, 5)  # 1, 2, 2.5 or 5 x 10^k
+
+
+def test_fallbacks_stay_visible_under_the_refused_calls_line(report: dict[str, Any]) -> None:
+    """In the outage every call the open breaker refused was served a fallback: the two
+    lines are (nearly) the same numbers. The later one is dashed so the one under it
+    shows."""
+    from reports.svg import activity_chart
+
+    chart = ET.fromstring(activity_chart(report))
+    lines = {line.findtext("{http://www.w3.org/2000/svg}title"): line
+             for line in chart.iter("{http://www.w3.org/2000/svg}polyline")}
+    fallbacks = (lines["fallbacks"].get("points") or "").split()
+    refused = (lines["not permitted"].get("points") or "").split()
+    assert sum(f == r for f, r in zip(fallbacks, refused, strict=True)) > 0.8 * len(refused)
+    assert lines["not permitted"].get("stroke-dasharray")
+    assert not lines["fallbacks"].get("stroke-dasharray")
+    assert not lines["attempts"].get("stroke-dasharray")
