@@ -13,7 +13,7 @@ if "aiohttp" not in sys.modules:  # aiohttp's CA store read at first use: ~0.1 s
 
     read_ca_store_at_first_handshake()
 
-if sys.argv[1:2] in (["run"], ["smoke"]):  # before the slow imports: no signal is lost
+if sys.argv[1:2] in (["run"], ["smoke"], ["ab"]):  # before the slow imports: no signal lost
     from scenarios.interrupt import install
 
     install()
@@ -75,9 +75,9 @@ def _port_option(name: str) -> Any:
                         rich_help_panel="Ports")
 
 
-def _run_port_option(name: str) -> Any:
+def _run_port_option(name: str, target: str = "--target") -> Any:
     text = (f"{name} port (0 = any free port; default: free, or the book's "
-            f"{DEFAULT_PORTS[name]} with --target)") if name != "bff" else \
+            f"{DEFAULT_PORTS[name]} with {target})") if name != "bff" else \
         "our BFF's port (default: any free port; unused with --target)"
     return typer.Option(f"--{name}-port", min=0, max=65535, rich_help_panel="Ports",
                         help=text)
@@ -87,6 +87,8 @@ TARGET_HELP = "an external BFF's base URL; the simulator serves only the downstr
 PORTS_FILE_HELP = ("write the simulator's ports and URLs as JSON here once all listen "
                    "(for the BFF under test to read); the run then waits for --target")
 WAIT_HELP = "how long an external BFF gets to accept connections, e.g. 30s"
+AB_TARGETS = "--target-a/--target-b"
+AB_PORTS_FILE_HELP = PORTS_FILE_HELP.replace("--target", "--target-a and --target-b")
 
 
 def _ports_given(**ports: int | None) -> tuple[tuple[str, int], ...]:
@@ -443,10 +445,26 @@ def ab(
     allow: Annotated[list[str] | None, typer.Option(
         help="allowed regression, e.g. p95=5ms or p99=5ms,10% (repeatable)")] = None,
     strict: Annotated[bool, typer.Option(help="an inconclusive verdict fails")] = False,
+    ports_file: Annotated[Path | None, typer.Option(help=AB_PORTS_FILE_HELP)] = None,
+    target_wait: Annotated[str, typer.Option(help=WAIT_HELP)] = "30s",
+    products_port: Annotated[int | None, _run_port_option("products", AB_TARGETS)] = None,
+    inventory_port: Annotated[int | None, _run_port_option("inventory", AB_TARGETS)] = None,
+    favorites_port: Annotated[int | None, _run_port_option("favorites", AB_TARGETS)] = None,
+    cart_port: Annotated[int | None, _run_port_option("cart", AB_TARGETS)] = None,
+    admin_port: Annotated[int | None, _run_port_option("admin", AB_TARGETS)] = None,
 ) -> None:
     """A/B in one run: two configurations side by side, rounds repeated; exit 1 if B is
-    worse than A beyond the allowed regression."""
+    worse than A beyond the allowed regression.
+
+    With --target-a/--target-b two external BFFs alternate on one simulator (its ports:
+    the port options or --ports-file); exit 2 if one never accepts a connection or never
+    calls the simulator, 1 if one answers only errors. Ctrl-C: ab.json and ab.md cover the
+    rounds completed, exit 130."""
+    from scenarios.interrupt import install
+
+    install()  # from the first moment: a signal is never lost
     from scenarios.ab_command import AbRequest, ab_command
+    from scenarios.ab_targets import TargetSetup
     from scenarios.loader import load_scenario
     from sim.durations import parse_duration
     from sim.errors import ConfigError
@@ -458,10 +476,13 @@ def ab(
             if users < 1:
                 raise ConfigError("--users", f"must be at least 1, got {users}")
             chosen = chosen.with_users(users)
+        ports = _ports_given(products=products_port, inventory=inventory_port,
+                             favorites=favorites_port, cart=cart_port, admin=admin_port)
+        targets = TargetSetup(ports, ports_file, parse_duration(target_wait, "--target-wait"))
         request = AbRequest(chosen, policy_a, policy_b, tuple(set_a or ()),
                             tuple(set_b or ()), target_a, target_b, seed, out, rounds,
                             parse_duration(budget, "--budget") if budget else None,
-                            tuple(allow or ()), strict)
+                            tuple(allow or ()), strict, targets)
         raise typer.Exit(ab_command(request, console))
 
 

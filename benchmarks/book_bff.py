@@ -2,12 +2,14 @@
 every request, asyncio.wait with 1 s timeouts, inventory calls as tasks. Benchmark only.
 
 Usage: python benchmarks/book_bff.py PORT PRODUCTS_URL INVENTORY_URL FAVORITES_URL CART_URL
+       [DELAY_SECONDS]  (added to every answer: a deliberately slower build, for `sim ab`)
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -60,9 +62,21 @@ def make_app(products: str, inventory: str, favorites: str, cart: str) -> web.Ap
     return app
 
 
-async def main(port: int, urls: list[str]) -> None:
-    await serve_and_print_port(make_app(*urls), port)
+def delayed(app: web.Application, seconds: float) -> web.Application:
+    @web.middleware
+    async def late(request: web.Request, handler: Any) -> web.StreamResponse:
+        await asyncio.sleep(seconds)
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    app.middlewares.append(late)
+    return app
+
+
+async def main(port: int, urls: list[str], delay: float) -> None:
+    app = make_app(*urls)
+    await serve_and_print_port(delayed(app, delay) if delay else app, port)
 
 
 if __name__ == "__main__":
-    aio.run(main(int(sys.argv[1]), sys.argv[2:6]))
+    aio.run(main(int(sys.argv[1]), sys.argv[2:6], float(sys.argv[6]) if sys.argv[6:] else 0))

@@ -2,9 +2,11 @@
 alike, judged by the statistical gate (reports.gate).
 
 Each round runs A and B side by side, one load generator sending every request to A or
-B at random; two external BFFs alternate instead (scenarios.ab_round). Rounds repeat
-until `rounds` are done, and then, with a time budget, until the verdict is decisive or
-the budget cannot fit another round (tachometer's auto-sample).
+B at random (scenarios.ab_round); two external BFFs alternate instead
+(scenarios.ab_targets). Rounds repeat until `rounds` are done, and then, with a time
+budget, until the verdict is decisive or the budget cannot fit another round
+(tachometer's auto-sample). Interrupted, the result covers the rounds completed so far
+(a round cut short is left out: its sides did not run alike).
 """
 
 from __future__ import annotations
@@ -25,11 +27,11 @@ from reports.gate_noise import (
     parse_proc_stat,
     summarize_noise,
 )
-from scenarios.ab_round import Variant, alternating, side_by_side
+from scenarios.ab_round import RoundResult, Variant, side_by_side
+from scenarios.ab_targets import Alternation, TargetSetup
 from scenarios.gate_rules import GateRules
 
 AB_SCHEMA = "bff-sim/ab"
-WINDOW = 1.0  # seconds: the strata of a side-by-side round
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class AbOptions:
     budget: float | None = None  # seconds of wall time; None: exactly `rounds` rounds
     rules: GateRules = field(default_factory=GateRules)
     strict: bool = False
+    targets: TargetSetup = field(default_factory=TargetSetup)  # with --target-a/-b only
 
     @property
     def side_by_side(self) -> bool:
@@ -80,18 +83,41 @@ class NoiseSampler:
             before = after
 
 
-async def run_round(options: AbOptions, index: int, stop: asyncio.Event
-                    ) -> tuple[RoundData, RoundData, bool]:
-    root = options.out / f"round-{index}"
-    seed = options.seed + index - 1  # both sides share the seed; rounds differ
-    variants = (options.a, options.b)
-    if options.side_by_side:
-        data, interrupted = await side_by_side(variants, root, seed, stop)
-    else:
-        data, interrupted = await alternating(variants, index, root, seed, stop)
-    if interrupted:
-        return RoundData({}, {}, {}, {}, {}), RoundData({}, {}, {}, {}, {}), True
-    return data[0], data[1], False
+class Rounds:
+    """The rounds run so far: each side's data, and the problems that void a verdict."""
+
+    def __init__(self, options: AbOptions) -> None:
+        self.options = options
+        self.a: list[RoundData] = []
+        self.b: list[RoundData] = []
+        self.problems: list[str] = []
+        self.alternation = Alternation(options.targets)
+
+    async def run(self, index: int, stop: asyncio.Event) -> bool:
+        """Round `index`; False if it was interrupted (and is left out)."""
+        root = self.options.out / f"round-{index}"
+        seed = self.options.seed + index - 1  # both sides share the seed; rounds differ
+        variants = (self.options.a, self.options.b)
+        done: RoundResult = await side_by_side(variants, root, seed, stop) \
+            if self.options.side_by_side else \
+            await self.alternation.round(variants, index, root, seed, stop)
+        if done.interrupted:
+            return False
+        self.a.append(done.data[0])
+        self.b.append(done.data[1])
+        self.problems += [p for p in done.problems if p not in self.problems]
+        return True
+
+    def judge(self) -> dict[str, Any]:
+        """The gate over the rounds so far. A side that answered only errors measured
+        nothing to compare: the verdict fails, whatever the statistics say."""
+        result = gate(self.a, self.b, self.options.rules, self.options.strict,
+                      self.options.side_by_side)
+        if not self.a:  # nothing completed: the data decide nothing
+            result.update(verdict="inconclusive", passed=False)
+        if self.problems:
+            result.update(verdict="fail", passed=False, problems=list(self.problems))
+        return result
 
 
 async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], None],
@@ -99,29 +125,27 @@ async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], N
     started = time.monotonic()
     sampler = NoiseSampler()
     noise_task = asyncio.ensure_future(sampler.run())
-    rounds_a: list[RoundData] = []
-    rounds_b: list[RoundData] = []
-    result: dict[str, Any] = {}
+    rounds = Rounds(options)
     interrupted = False
+    index = 0
     try:
-        index = 0
-        while True:
+        while not (interrupted := stop.is_set()):
             index += 1
             round_started = time.monotonic()
-            a, b, interrupted = await run_round(options, index, stop)
-            if interrupted:
+            if not await rounds.run(index, stop):
+                interrupted = True
                 break
-            rounds_a.append(a)
-            rounds_b.append(b)
-            result = await asyncio.to_thread(gate, rounds_a, rounds_b, options.rules,
-                                             options.strict, options.side_by_side)
+            result = await asyncio.to_thread(rounds.judge)
             on_round(index, result)
             if not another_round(options, index, result, started,
-                                  time.monotonic() - round_started):
+                                 time.monotonic() - round_started):
                 break
     finally:
         noise_task.cancel()
-    spread = round_spread(rounds_a, rounds_b)
+    result = await asyncio.to_thread(rounds.judge)
+    if interrupted:
+        mark_ab_interrupted(result)
+    spread = round_spread(rounds.a, rounds.b)
     result = {"schema": AB_SCHEMA, "version": 1, **result,
               "scenario": options.a.scenario.to_dict(),
               "variants": [options.a.describe(), options.b.describe()],
@@ -130,6 +154,19 @@ async def run_ab(options: AbOptions, on_round: Callable[[int, dict[str, Any]], N
               "interrupted": interrupted,
               "noise": summarize_noise(sampler.readings, os.cpu_count(), spread)}
     return AbOutcome(result, interrupted)
+
+
+def mark_ab_interrupted(result: dict[str, Any], signal_name: str = "") -> None:
+    """A verdict on the rounds completed before a signal: kept, but never a pass."""
+    if result.get("interrupted"):
+        return
+    result["interrupted"] = True
+    result["passed"] = False
+    done = result["rounds"]["a"]
+    by = f" by {signal_name}" if signal_name else ""
+    result["notes"] = [*result.get("notes", []),
+                       f"interrupted{by}: the verdict covers the {done} round"
+                       f"{'' if done == 1 else 's'} completed"]
 
 
 def another_round(options: AbOptions, index: int, result: dict[str, Any], started: float,

@@ -7,8 +7,8 @@ machine at a given moment then slows A and B alike; two locust processes would n
 share it (one may sit on the core a neighbour is using). Each side gets its own report
 from its own host's ledger.
 
-Alternating (two external BFFs, which expect the simulator on the book's ports, where
-only one host fits): A's run then B's, in ABBA order over rounds.
+Alternating (two external BFFs, which share one address of the simulator, where only
+one host fits): A's run then B's, in ABBA order over rounds (scenarios/ab_targets.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +29,7 @@ from reports.files import write_json_atomic
 from reports.gate import RoundData, round_data
 from scenarios.locust_process import LocustFiles, LocustProcess
 from scenarios.model import Scenario
-from scenarios.run import FREE, RunOptions, load_spec, run_scenario
-from sim import DEFAULT_PORTS
+from scenarios.run import FREE, load_spec
 from sim.host import HostConfig, SimHost
 
 WINDOW = 1.0  # seconds: side by side, A and B are compared second by second
@@ -43,9 +42,29 @@ class Variant:
     policy: PolicySet
     target: str | None = None  # an external BFF's URL
 
+    @property
+    def option(self) -> str:
+        """The option that named this side's external BFF, for the errors about it."""
+        return f"--target-{self.label.lower()}"
+
+    @property
+    def policy_name(self) -> str:
+        """An external BFF's policies are its own: the preset here never ran."""
+        return "external" if self.target else self.policy.name
+
     def describe(self) -> dict[str, Any]:
-        return {"label": self.label, "policy": self.policy.name, "target": self.target,
+        return {"label": self.label, "policy": self.policy_name, "target": self.target,
                 "scenario": self.scenario.name}
+
+
+@dataclass
+class RoundResult:
+    """One round: A's and B's data (empty when interrupted, the round then discarded) and
+    what makes the round's measurements worthless (a target that answered only errors)."""
+
+    data: list[RoundData]
+    interrupted: bool
+    problems: list[str] = field(default_factory=list)
 
 
 @contextlib.asynccontextmanager
@@ -89,7 +108,7 @@ def _split(raw: Mapping[str, Any] | None) -> list[dict[str, Any] | None]:
             for side in (0, 1)]
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data: dict[str, Any] = json.loads(path.read_text())
     except (OSError, ValueError):
@@ -98,7 +117,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 
 async def side_by_side(variants: Sequence[Variant], root: Path, seed: int, stop: asyncio.Event
-                       ) -> tuple[list[RoundData], bool]:
+                       ) -> RoundResult:
     await asyncio.to_thread(root.mkdir, parents=True, exist_ok=True)
     files = LocustFiles(root)
     scenario = variants[0].scenario  # the phases and load; B's may differ in faults only
@@ -110,7 +129,7 @@ async def side_by_side(variants: Sequence[Variant], root: Path, seed: int, stop:
         locust = LocustProcess(files, hosts[0].urls["bff"], spec)
         await locust.start()
         code, stderr, interrupted = await _wait(locust, stop)
-        raw = await asyncio.to_thread(_read_json, files.samples)
+        raw = await asyncio.to_thread(read_json, files.samples)
         out = []
         for variant, host, side_raw in zip(variants, hosts, _split(raw), strict=True):
             report = build_report(RunInputs(
@@ -126,28 +145,4 @@ async def side_by_side(variants: Sequence[Variant], root: Path, seed: int, stop:
             await asyncio.to_thread(write_json_atomic, side_dir / "samples.json",
                                     side_raw or {"samples": []})
             out.append(round_data(report, side_raw or {"samples": []}, WINDOW))
-    return out, interrupted
-
-
-async def _one_target(variant: Variant, out: Path, seed: int, stop: asyncio.Event
-                      ) -> tuple[RoundData, bool]:
-    await asyncio.to_thread(out.mkdir, parents=True, exist_ok=True)
-    options = RunOptions(variant.scenario, variant.policy, out, seed, 0, variant.target,
-                         dict(DEFAULT_PORTS))
-    outcome = await run_scenario(options, lambda _snapshot: None, stop)
-    await asyncio.to_thread(write_json_atomic, out / "report.json", outcome.report)
-    raw = await asyncio.to_thread(_read_json, out / "samples.json")
-    return round_data(outcome.report, raw or {"samples": []}), outcome.interrupted
-
-
-async def alternating(variants: Sequence[Variant], index: int, root: Path, seed: int,
-                      stop: asyncio.Event) -> tuple[list[RoundData], bool]:
-    ordered = variants if index % 2 else variants[::-1]  # ABBA: drift hits both alike
-    done: dict[str, RoundData] = {}
-    for variant in ordered:
-        data, interrupted = await _one_target(variant, root / variant.label.lower(), seed,
-                                              stop)
-        if interrupted:
-            return [], True
-        done[variant.label] = data
-    return [done[v.label] for v in variants], False
+    return RoundResult([] if interrupted else out, interrupted)

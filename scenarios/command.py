@@ -82,9 +82,9 @@ def resolve_policy(scenario: Scenario, name: str | None,
     return build_policy_from(base, extra, "--set")
 
 
-def check_target(target: str | None) -> None:
+def check_target(target: str | None, option: str = "--target") -> None:
     if target is not None and not re.match(r"^https?://[^/\s]+(:\d+)?/?$", target):
-        raise ConfigError("--target", f"expected the BFF's base URL such as "
+        raise ConfigError(option, f"expected the BFF's base URL such as "
                                       f"http://127.0.0.1:9000, got {target!r}")
 
 

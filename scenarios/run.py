@@ -38,6 +38,7 @@ class RunOptions:
     ports: dict[str, int] = field(default_factory=lambda: dict(FREE))
     ports_file: Path | None = None  # the chosen ports as JSON, written once all listen
     target_wait: float = 30.0  # seconds an external BFF gets to accept connections
+    target_option: str = "--target"  # what the user typed, for the errors about it
 
 
 @dataclass
@@ -133,7 +134,8 @@ async def run_scenario(options: RunOptions, on_tick: Callable[[LiveSnapshot], No
             await write_ports_file(options.ports_file, host.urls, options.target,
                                    options.seed)
         if options.target is not None:
-            await wait_for_target(options.target, options.target_wait)
+            await wait_for_target(options.target, options.target_wait,
+                                  options.target_option, stop)
         spec = load_spec(scenario, host.urls["admin"], host.catalogue.users, options.seed)
         locust = LocustProcess(files, target, spec, options.processes)
         series = CounterSeries()

@@ -2,9 +2,8 @@
 them to the BFF, waiting for the target, the traffic the simulator saw, and the set-up
 mistakes a run against an external BFF must not report as a verdict.
 
-`sim run` and `sim smoke` use all of it. `sim ab --target-a/--target-b` runs each external
-variant through `run_scenario` on the book's ports (scenarios/ab_round.py): waiting, the
-traffic sampler and the set-up checks apply; it takes no ports file and no port options.
+`sim run`, `sim smoke` and `sim ab --target-a/--target-b` (scenarios/ab_round.py) use all
+of it; each names its own option (`--target`, `--target-a`, `--target-b`) in its errors.
 """
 
 from __future__ import annotations
@@ -50,8 +49,11 @@ async def write_ports_file(path: Path, urls: Mapping[str, str], target: str | No
     await asyncio.to_thread(write_json_atomic, path, ports_file_body(urls, target, seed))
 
 
-async def wait_for_target(url: str, seconds: float) -> None:
-    """Until the target accepts a TCP connection; ConfigError (exit 2) after `seconds`."""
+async def wait_for_target(url: str, seconds: float, option: str = "--target",
+                          stop: asyncio.Event | None = None) -> None:
+    """Until the target accepts a TCP connection, or `stop` is set (the run is being
+    interrupted: it returns, the caller's run stops at once); ConfigError naming
+    `option` (exit 2) after `seconds`."""
     parts = urlsplit(url)
     host = parts.hostname or "127.0.0.1"
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -66,8 +68,10 @@ async def wait_for_target(url: str, seconds: float) -> None:
             writer.close()
             await writer.wait_closed()
             return
+        if stop is not None and stop.is_set():
+            return
         if time.monotonic() >= deadline:
-            raise ConfigError("--target", f"{url} did not accept connections within "
+            raise ConfigError(option, f"{url} did not accept connections within "
                                           f"{seconds:g} s ({reason}); is the BFF running?")
         await asyncio.sleep(0.1)
 

@@ -42,9 +42,11 @@ def wait_for(path: Path, process: subprocess.Popen[str], seconds: float = 30) ->
 
 
 @contextmanager
-def book_bff(port: int, urls: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+def book_bff(port: int, urls: dict[str, str], delay: float = 0.0
+             ) -> Iterator[subprocess.Popen[str]]:
+    """The book's BFF; with `delay` (seconds) added to every answer: a slower build."""
     args = [sys.executable, str(ROOT / "benchmarks" / "book_bff.py"), str(port),
-            *(urls[name] for name in SERVICES)]
+            *(urls[name] for name in SERVICES), str(delay)]
     with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}) as bff:
         try:
