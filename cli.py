@@ -75,19 +75,25 @@ def _port_option(name: str) -> Any:
                         rich_help_panel="Ports")
 
 
-def _run_port_option(name: str, target: str = "--target") -> Any:
+def _run_port_option(name: str) -> Any:
     text = (f"{name} port (0 = any free port; default: free, or the book's "
-            f"{DEFAULT_PORTS[name]} with {target})") if name != "bff" else \
+            f"{DEFAULT_PORTS[name]} with --target)") if name != "bff" else \
         "our BFF's port (default: any free port; unused with --target)"
     return typer.Option(f"--{name}-port", min=0, max=65535, rich_help_panel="Ports",
                         help=text)
+
+
+def _ab_port_option(name: str) -> Any:
+    return typer.Option(f"--{name}-port", min=0, max=65535, rich_help_panel="Ports",
+                        help=f"{name} port, for both targets (0 = any free port, kept for "
+                             f"every run; default: the book's {DEFAULT_PORTS[name]}); only "
+                             f"with --target-a/--target-b")
 
 
 TARGET_HELP = "an external BFF's base URL; the simulator serves only the downstreams"
 PORTS_FILE_HELP = ("write the simulator's ports and URLs as JSON here once all listen "
                    "(for the BFF under test to read); the run then waits for --target")
 WAIT_HELP = "how long an external BFF gets to accept connections, e.g. 30s"
-AB_TARGETS = "--target-a/--target-b"
 AB_PORTS_FILE_HELP = PORTS_FILE_HELP.replace("--target", "--target-a and --target-b")
 
 
@@ -447,11 +453,11 @@ def ab(
     strict: Annotated[bool, typer.Option(help="an inconclusive verdict fails")] = False,
     ports_file: Annotated[Path | None, typer.Option(help=AB_PORTS_FILE_HELP)] = None,
     target_wait: Annotated[str, typer.Option(help=WAIT_HELP)] = "30s",
-    products_port: Annotated[int | None, _run_port_option("products", AB_TARGETS)] = None,
-    inventory_port: Annotated[int | None, _run_port_option("inventory", AB_TARGETS)] = None,
-    favorites_port: Annotated[int | None, _run_port_option("favorites", AB_TARGETS)] = None,
-    cart_port: Annotated[int | None, _run_port_option("cart", AB_TARGETS)] = None,
-    admin_port: Annotated[int | None, _run_port_option("admin", AB_TARGETS)] = None,
+    products_port: Annotated[int | None, _ab_port_option("products")] = None,
+    inventory_port: Annotated[int | None, _ab_port_option("inventory")] = None,
+    favorites_port: Annotated[int | None, _ab_port_option("favorites")] = None,
+    cart_port: Annotated[int | None, _ab_port_option("cart")] = None,
+    admin_port: Annotated[int | None, _ab_port_option("admin")] = None,
 ) -> None:
     """A/B in one run: two configurations side by side, rounds repeated; exit 1 if B is
     worse than A beyond the allowed regression.
@@ -462,7 +468,7 @@ def ab(
     rounds completed, exit 130."""
     from scenarios.interrupt import install
 
-    install()  # from the first moment: a signal is never lost
+    interruption = install()  # from the first moment: a signal is never lost
     from scenarios.ab_command import AbRequest, ab_command
     from scenarios.ab_targets import TargetSetup
     from scenarios.loader import load_scenario
@@ -483,7 +489,7 @@ def ab(
                             tuple(set_b or ()), target_a, target_b, seed, out, rounds,
                             parse_duration(budget, "--budget") if budget else None,
                             tuple(allow or ()), strict, targets)
-        raise typer.Exit(ab_command(request, console))
+        raise typer.Exit(ab_command(request, console, interruption=interruption))
 
 
 @app.command()

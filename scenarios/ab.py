@@ -114,7 +114,8 @@ class Rounds:
         result = gate(self.a, self.b, self.options.rules, self.options.strict,
                       self.options.side_by_side)
         if not self.a:  # nothing completed: the data decide nothing
-            result.update(verdict="inconclusive", passed=False)
+            result.update(verdict="inconclusive", passed=False,
+                          notes=["no round completed: nothing to compare"])
         if self.problems:
             result.update(verdict="fail", passed=False, problems=list(self.problems))
         return result

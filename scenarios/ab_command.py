@@ -19,7 +19,7 @@ from scenarios.ab_round import Variant
 from scenarios.ab_targets import TargetSetup
 from scenarios.command import EXIT_BREACH, EXIT_PASS, check_target, resolve_policy
 from scenarios.gate_rules import GateRules, parse_allow_options
-from scenarios.interrupt import Interruption, install
+from scenarios.interrupt import Interruption
 from scenarios.model import Scenario
 from scenarios.outdir import check_out_dir, default_out
 from sim.errors import ConfigError
@@ -112,11 +112,14 @@ def _side(variant: Variant) -> str:
     return variant.policy_name + (f" at {variant.target}" if variant.target else "")
 
 
-def ab_command(request: AbRequest, console: Console,
-               scenario_b: Scenario | None = None) -> int:
+def ab_command(request: AbRequest, console: Console, scenario_b: Scenario | None = None,
+               interruption: Interruption | None = None) -> int:
+    """`interruption`: the process's, installed by `sim ab` from its first moment, so a
+    signal at any moment reports the rounds so far. None (a benchmark or a test calling
+    this in its own process): signals are left to that process."""
     from sim import aio
 
-    interruption = install()  # a signal at any moment: the rounds so far are reported
+    interruption = interruption or Interruption()
     options = build_options(request, scenario_b)
     mode = "side by side, half the users each" if options.side_by_side else "alternating"
     console.print(f"sim ab: {options.a.scenario.name}, A = {_side(options.a)}, B = "
