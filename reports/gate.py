@@ -100,13 +100,19 @@ def _interval_text(interval: Interval, unit: str) -> str:
            f"{bare(interval.high)}]"
 
 
+SEPARATE_RUNS = ("separate runs: the machine may have differed between them, which one "
+                 "run each cannot measure; `sim ab` decides")
+
+
 def _check(check_id: str, metric: str, scope: str, unit: str, a: float, b: float,
            interval: Interval, allowed: float, allowed_text: str,
-           extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    verdict = interval.verdict(allowed)
+           extra: Mapping[str, Any] | None = None, undecidable: str | None = None
+           ) -> dict[str, Any]:
+    verdict = "inconclusive" if undecidable else interval.verdict(allowed)
     rule = (f"{check_id} {_interval_text(interval, unit)} (A {_fmt(a, unit)}, "
             f"B {_fmt(b, unit)}; allowed {allowed_text}): "
-            f"{'FAIL' if verdict == 'fail' else verdict}")
+            f"{'FAIL' if verdict == 'fail' else verdict}"
+            f"{f' ({undecidable})' if undecidable else ''}")
     return {"id": check_id, "metric": metric, "scope": scope, "unit": unit, "a": a, "b": b,
             "estimate": interval.estimate, "low": interval.low, "high": interval.high,
             "allowed": allowed, "verdict": verdict, "passed": verdict != "fail",
@@ -126,6 +132,10 @@ def _scopes(a: Sequence[RoundData]) -> list[str]:
 
 def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
                     paired: bool) -> Iterator[dict[str, Any]]:
+    # Latency moves with the machine. Side by side, A and B share it; in rounds (3 or
+    # more) its drift is in the spread between them; one separate run each cannot tell
+    # the machine from the code, so the numbers are shown and no verdict is given.
+    undecidable = None if paired or len(a) >= MIN_ROUNDS else SEPARATE_RUNS
     for scope in _scopes(a):
         strata_a, strata_b = _strata(a, b, scope)
         count_a = sum(len(w) for r in strata_a for w in r)
@@ -144,7 +154,8 @@ def _latency_checks(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateR
             allowance = rules.allowance(stat)
             yield _check(f"{stat}[{scope}]", stat, scope, "s", value_a, value_b, interval,
                          allowance.limit(value_a), allowance.describe("s"),
-                         {"mann_whitney_p": p_value} if stat == "p50" else None)
+                         {"mann_whitney_p": p_value} if stat == "p50" else None,
+                         undecidable)
 
 
 Strata = list[list[Sequence[float]]]
@@ -231,10 +242,14 @@ def gate(a: Sequence[RoundData], b: Sequence[RoundData], rules: GateRules,
     verdicts = {c["verdict"] for c in checks}
     verdict = "fail" if "fail" in verdicts else \
         "inconclusive" if "inconclusive" in verdicts else "pass"
+    rounds = f"{len(a)} round{'s' if len(a) > 1 else ''}"
     notes = [] if len(a) >= MIN_ROUNDS else [
-        f"{len(a)} round{'s' if len(a) > 1 else ''}: the intervals of counts (and of "
-        f"latencies{' of blocks' if paired else ''}) hold the noise within a run only; "
+        f"{rounds}: the intervals of counts hold the noise within a run only; "
         f"{MIN_ROUNDS} rounds or more also cover the spread between rounds"]
+    if not paired and len(a) < MIN_ROUNDS:
+        notes.append(f"{rounds} of separate runs: latencies are shown with their intervals "
+                     f"but not judged (inconclusive), because the machine may have "
+                     f"differed between the runs; `sim ab` runs A and B at once")
     blocks = (f"paired blocks of {BATCH_WINDOWS} s (the same seconds of A and B) of "
               f"each round" if paired else "rounds")
     return {"checks": checks, "verdict": verdict, "strict": strict, "notes": notes,

@@ -56,19 +56,28 @@ def _compare(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
 
 
-def test_a_slower_run_b_fails_with_interval_and_names_a_and_b(tmp_path: Path) -> None:
+def test_a_slower_separate_run_is_shown_with_its_interval_but_not_judged(
+        tmp_path: Path) -> None:
+    """B's requests are 8 ms slower. Two runs made one after the other cannot say
+    whether the code or the machine did that (identical code measured 10 vs 56 ms at p95
+    with a neighbour busy): the estimate and interval are shown, the verdict is
+    inconclusive, and --strict fails it."""
     a = _run_dir(tmp_path, "a", seed=1)
     b = _run_dir(tmp_path, "b", shift_ms=8, seed=2)
     result = _compare(tmp_path, str(a), str(b))
-    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
     assert f"A (reference) = {a / 'report.json'}" in result.stdout
     assert f"B (candidate) = {b / 'report.json'}" in result.stdout
     first = REPORT["phases"][0]["name"]
     line = next(x for x in result.stdout.splitlines() if f"p50[{first}]" in x)
-    assert "FAIL" in line
+    assert "+8." in line and "inconclusive" in line
+    assert "FAIL" not in line
     assert " ms" in result.stdout
     assert "B - A [interval]" in result.stdout
-    assert "verdict: FAIL" in result.stdout
+    assert "latencies are shown with their intervals but not judged" in result.stdout
+    assert "verdict: inconclusive" in result.stdout
+    strict = _compare(tmp_path, str(a), str(b), "--strict")
+    assert strict.returncode == 1
 
 
 def test_the_same_samples_do_not_fail_but_one_run_each_cannot_decide_all(
@@ -82,7 +91,8 @@ def test_the_same_samples_do_not_fail_but_one_run_each_cannot_decide_all(
     assert "inconclusive" in line
     assert "+0.00 [-" in line
     assert "verdict: inconclusive (a failure with --strict)" in result.stdout
-    assert "1 round: the intervals hold the noise within a run only" in result.stdout
+    assert "1 round: the intervals of counts hold the noise within a run only" in \
+        result.stdout
     strict = _compare(tmp_path, str(a), str(b), "--strict")
     assert strict.returncode == 1
     assert "verdict: inconclusive (--strict: a failure)" in strict.stdout
@@ -109,9 +119,10 @@ def test_history_ids_name_runs(tmp_path: Path) -> None:
         run = _run_dir(tmp_path, name, shift_ms=shift, seed=len(ids))
         report = json.loads((run / "report.json").read_text())
         ids.append(aio.run(record_run(db, report, str(run / "report.json"))))
-    result = _compare(tmp_path, str(ids[0]), str(ids[1]))
-    assert result.returncode == 1, result.stdout + result.stderr
+    result = _compare(tmp_path, str(ids[0]), str(ids[1]), "--strict")
+    assert result.returncode == 1, result.stdout + result.stderr  # B's +8 ms: undecided
     assert f"A (reference) = {tmp_path / 'a' / 'report.json'}" in result.stdout
+    assert f"B (candidate) = {tmp_path / 'b' / 'report.json'}" in result.stdout
     missing = _compare(tmp_path, "999", str(ids[1]))
     assert missing.returncode == 2
     assert "A: no run with history id 999" in missing.stderr

@@ -56,7 +56,7 @@ def test_same_config_passes_every_check_per_phase() -> None:
 
 def test_a_5ms_regression_fails_with_estimate_and_interval_in_the_rule() -> None:
     rng = np.random.default_rng(11)
-    result = gate([_run(rng)], [_run(rng, shift=0.005)], GateRules())
+    result = gate([_run(rng)], [_run(rng, shift=0.005)], GateRules(), paired=True)
     check = _checks(result)["p50[steady]"]
     assert result["verdict"] == "fail"
     assert not result["passed"]
@@ -100,9 +100,9 @@ def test_a_phase_without_requests_in_b_fails() -> None:
 def test_wider_allowance_from_the_rules_turns_a_fail_into_a_pass() -> None:
     rng = np.random.default_rng(15)
     a, b = [_run(rng)], [_run(rng, shift=0.003)]
-    assert _checks(gate(a, b, GateRules()))["p50[all]"]["verdict"] == "fail"
+    assert _checks(gate(a, b, GateRules(), paired=True))["p50[all]"]["verdict"] == "fail"
     loose = GateRules().with_values({"p50": "20ms"}, "gate")
-    assert _checks(gate(a, b, loose))["p50[all]"]["verdict"] == "pass"
+    assert _checks(gate(a, b, loose, paired=True))["p50[all]"]["verdict"] == "pass"
 
 
 def test_proc_readings_give_busy_and_steal_shares() -> None:
@@ -164,3 +164,18 @@ def test_side_by_side_rounds_are_judged_by_paired_blocks_not_three_round_means()
     assert _checks(paired)["p50[all]"]["verdict"] == "fail"
     assert paired["verdict"] == "fail"
     assert "paired blocks of 5 s" in paired["method"]["blocks"]
+
+
+def test_one_separate_run_each_shows_latency_but_judges_only_counts() -> None:
+    """Two runs made at different times (sim compare): a 5 ms difference may be the
+    machine, so every latency check is inconclusive and says why; counts still fail."""
+    rng = np.random.default_rng(15)
+    result = gate([_run(rng)], [_run(rng, shift=0.005, failed_share=0.2)], GateRules())
+    checks = _checks(result)
+    latency = checks["p50[steady]"]
+    assert latency["verdict"] == "inconclusive"
+    assert latency["low"] > 0.004  # the difference is still measured and shown
+    assert "separate runs: the machine may have differed" in str(latency["rule"])
+    assert checks["error_ratio[all]"]["verdict"] == "fail"
+    assert result["verdict"] == "fail"
+    assert any("not judged" in note for note in result["notes"])
