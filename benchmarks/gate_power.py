@@ -106,15 +106,21 @@ def summarize(label: str, rows: list[dict[str, Any]]) -> tuple[str, ...]:
     undecided = sum(r["verdict"] == "inconclusive" for r in rows)
     p50 = sum(r["p50"]["verdict"] == "fail" for r in rows)
     p95 = sum(r["p95"]["verdict"] == "fail" for r in rows)
-    est = sorted(r["p50"]["estimate"] * 1000 for r in rows if r["p50"]["estimate"] is not None)
-    width = sorted((r["p50"]["high"] - r["p50"]["low"]) * 500 for r in rows
-                   if r["p50"]["low"] is not None)
+
+    def median(stat: str, of: Any) -> float | None:
+        values = sorted(of(r[stat]) for r in rows if r[stat]["estimate"] is not None)
+        return values[len(values) // 2] if values else None
+
+    est = median("p50", lambda c: c["estimate"] * 1000)
+    width = median("p50", lambda c: (c["high"] - c["low"]) * 500)
+    est95 = median("p95", lambda c: c["estimate"] * 1000)
+    width95 = median("p95", lambda c: (c["high"] - c["low"]) * 500)
     busy = [r["noise"]["cpu_busy"]["mean"] for r in rows if r["noise"].get("cpu_busy")]
     wall = max((r["wall"] for r in rows), default=0.0)
     return (label, f"{fails}/{count}", f"{undecided}/{count}", f"{p50}/{count}",
             f"{p95}/{count}",
-            f"{est[len(est) // 2]:+.1f}" if est else "-",
-            f"±{width[len(width) // 2]:.1f}" if width else "-",
+            "-" if est is None else f"{est:+.1f} ±{width:.1f}",
+            "-" if est95 is None else f"{est95:+.1f} ±{width95:.1f}",
             f"{sum(busy) / len(busy) * 100:.0f}%" if busy else "-", f"{wall:.0f} s")
 
 
@@ -168,7 +174,8 @@ def main() -> None:
                f"x {args.round} side by side, {hog}")
     publish(section, table, details,
             args.write, headers=("B", "verdict FAIL", "inconclusive", "p50 FAIL", "p95 FAIL",
-                                 "median p50 B - A (ms)", "median p50 interval",
+                                 "median p50 B - A ± half interval (ms)",
+                                 "median p95 B - A ± half interval (ms)",
                                  "CPU busy", "longest run"))
 
 
