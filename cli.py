@@ -412,7 +412,8 @@ def compare(
         help="allowed regression, e.g. p95=5ms or p99=5ms,10% (repeatable)")] = None,
     strict: Annotated[bool, typer.Option(help="an inconclusive verdict fails")] = False,
 ) -> None:
-    """Is run B worse than run A? Intervals from every request when both kept samples."""
+    """Is run B worse than run A? Intervals from every request when both kept samples;
+    latencies of two separate runs are shown, not judged (`sim ab` judges them)."""
     from reports.gate_compare import compare_runs, load_run
     from reports.gate_render import gate_table
     from reports.terminal import baseline_table
