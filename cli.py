@@ -555,7 +555,34 @@ def main() -> None:
             except typer.Exit as exc:
                 raise SystemExit(exc.exit_code) from None
             return
-    app()
+    run_app()
+
+
+def run_app() -> None:
+    """typer's app, with its usage errors as one line each instead of typer's box."""
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+
+    try:
+        # Not standalone: typer raises its errors here instead of printing them; an Exit
+        # (also `--help`'s) comes back as the exit code.
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # typer already printed the help
+        raise SystemExit(exc.exit_code) from None
+    except UsageError as exc:
+        from sim.usage_errors import one_line
+
+        line = one_line(exc, typer.main.get_command(app), sys.argv[1:])
+        err_console.print(f"[bold red]error:[/] {escape(line)}", highlight=False,
+                          soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except ClickException as exc:
+        err_console.print(f"[bold red]error:[/] {escape(exc.format_message())}",
+                          highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err_console.print("Aborted!")
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

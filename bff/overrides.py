@@ -12,6 +12,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from bff.policies.breaker_config import (
+    BreakerConfig,
+    describe_window,
+    is_timed,
+    window_size_setting,
+)
 from bff.policyset import PolicySet, preset
 from sim.durations import parse_duration
 from sim.errors import ConfigError, as_float, shown
@@ -81,6 +87,8 @@ def _set(obj: Any, keys: list[str], value: Any, path: str) -> Any:
             raise ConfigError(path, f"{key} has no sub-settings")
         base = current if current is not None else nested_type()
         new = _set(base, keys[1:], value, path)
+    elif isinstance(obj, BreakerConfig) and key == "window_size":  # its unit: by the type
+        new = window_size_setting(value, obj.window_type, path)
     else:
         new = _convert(value, hint, current, path)
     try:
@@ -150,9 +158,40 @@ def resolve_policy(policy: str, assignments: list[str] | None = None) -> PolicyS
 def build_policy_from(policy: PolicySet, overrides: Mapping[str, Any],
                       prefix: str | None = None) -> PolicySet:
     try:
-        for path, value in overrides.items():
-            policy = _set(policy, path.split("."), value, path)
+        for path, value in _window_types_first(overrides):
+            before, policy = policy, _set(policy, path.split("."), value, path)
+            if path.endswith(_TYPE) and path.removesuffix(_TYPE) + _SIZE not in overrides:
+                _check_same_window_kind(before, policy, path)
     except ConfigError as exc:
         raise ConfigError(f"{prefix} {exc.field}" if prefix else exc.field, exc.problem,
                           source=exc.source) from None
     return policy
+
+
+_TYPE, _SIZE = ".breaker.window_type", ".breaker.window_size"
+
+
+def _window_types_first(overrides: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The overrides in order, except that a breaker's window_type moves up to just before
+    its window_size: the size's unit (calls or a duration) depends on the type."""
+    items = list(overrides.items())
+    for index, (path, _) in enumerate(list(items)):
+        if path.endswith(_SIZE):
+            type_path = path.removesuffix(_SIZE) + _TYPE
+            later = next((i for i in range(index + 1, len(items)) if items[i][0] == type_path),
+                         None)
+            if later is not None:
+                items.insert(index, items.pop(later))
+    return items
+
+
+def _check_same_window_kind(before: PolicySet, after: PolicySet, path: str) -> None:
+    """A count window's 100 calls must not silently become 100 s (or 5 s become 5 calls)."""
+    service = path.split(".", 1)[0]
+    old = before.downstream(service).breaker or BreakerConfig()
+    new = after.downstream(service).breaker
+    if new is not None and is_timed(old.window_type) != is_timed(new.window_type):
+        wanted = 'a duration such as "10s"' if is_timed(new.window_type) else \
+            "a whole number of calls"
+        raise ConfigError(path, f"a {new.window_type!r} window needs window_size set as well, "
+                                f"to {wanted} (it was a {describe_window(old)})")

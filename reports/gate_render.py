@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from reports.gate_noise import noise_lines
+from reports.markdown import md_row, one_line
 from sim.views import plain_row
 
 MARKS = {"pass": ("pass", "green", "✅"), "fail": ("FAIL", "bold red", "❌"),
@@ -90,14 +91,14 @@ def _notes(result: Mapping[str, Any]) -> list[str]:
 
 def gate_markdown(result: Mapping[str, Any], title: str = "A/B") -> str:
     _, _, icon = MARKS[result["verdict"]]
-    lines = [f"## {title}: {icon} {result['verdict']}", "", names_line(result), "",
+    lines = [f"## {one_line(title)}: {icon} {result['verdict']}", "",
+             one_line(names_line(result)), "",
              "| | check | B - A [interval] | A | B | allowed | MWU p |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
-    for check in result["checks"]:
-        cells = check_cells(check)
-        lines.append(f"| {MARKS[check['verdict']][2]} | " + " | ".join(cells) + " |")
+    lines += [md_row(MARKS[check["verdict"]][2], *check_cells(check))
+              for check in result["checks"]]
     lines.append("")
-    lines += [f"- {line}" for line in _notes(result)]
+    lines += [f"- {one_line(line)}" for line in _notes(result)]
     method = result["method"]
     lines += ["", f"Latency intervals: {method['latency']}, {method['resamples']} resamples, "
                   f"seed {method['seed']}, {method['confidence'] * 100:g}%. Ratios: "

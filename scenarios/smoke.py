@@ -122,8 +122,9 @@ def _smoke(out: Path, scenarios: list[Scenario], per_scenario: float,
 
 def write_summary(out: Path, reports: list[dict[str, Any]]) -> None:
     write_text_atomic(out / "junit.xml", render_junit(reports))
+    # A blank line after each report: its last table must end before the next heading.
     write_text_atomic(out / "summary.md", rollup_markdown(reports) + "\n" +
-                      "".join(render_markdown(r) for r in reports))
+                      "\n".join(render_markdown(r) for r in reports))
 
 
 def failed_checks(report: dict[str, Any]) -> Text:

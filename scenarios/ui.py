@@ -34,9 +34,10 @@ from scenarios.locust_process import LocustFiles, LocustProcess, locust_worker_c
 from scenarios.model import Scenario
 from scenarios.run import FREE, load_spec
 from sim import DEFAULT_PORTS
-from sim.admin_guard import guard_middleware, own_origins
-from sim.errors import ConfigError, PortInUseError, SimError
+from sim.admin_guard import BodyError, guard_middleware, json_body, own_origins
+from sim.errors import ConfigError, PortInUseError, SimError, shown
 from sim.host import HostConfig, SimHost
+from sim.http_errors import json_errors
 from sim.listener import Listener
 from sim.views import listeners_table
 
@@ -143,16 +144,22 @@ def control_app(session: Session, origins: Callable[[], frozenset[str]]) -> web.
     swap the simulator under a test, so the admin API's guard (Origin, JSON) applies."""
 
     async def select(request: web.Request) -> web.Response:
+        expected = 'expected {"scenario": NAME, "policy": NAME}'
         try:
-            body = await request.json()
+            body = await json_body(request)
+        except BodyError as exc:
+            return web.json_response({"error": f"{exc}; {expected}", "field": "body"},
+                                     status=400)
+        if not isinstance(body, dict) or not {"scenario", "policy"} <= body.keys():
+            return web.json_response({"error": f"body: {expected}, got {shown(body)}",
+                                      "field": "body"}, status=400)
+        try:
             spec = await session.select(str(body["scenario"]), str(body["policy"]))
-        except (ValueError, KeyError, TypeError):
-            return web.json_response({"error": "expected {scenario, policy}"}, status=400)
         except SimError as exc:
             return web.json_response({"error": str(exc)}, status=400)
         return web.json_response(spec)
 
-    app = web.Application(middlewares=[guard_middleware(origins, check_origin=True)])
+    app = web.Application(middlewares=[json_errors, guard_middleware(origins, check_origin=True)])
     app.router.add_post("/select", select)
     return app
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from sim import SERVICES
-from sim.admin_guard import guard_middleware, own_origins
+from sim.admin_guard import BodyError, guard_middleware, json_body, own_origins
 from sim.errors import ConfigError
 from sim.faults import parse_faults
 from sim.http_errors import json_errors
@@ -81,12 +81,10 @@ async def put_faults(request: web.Request) -> web.Response:
     host = request.app[HOST]
     service = _service(request)
     try:
-        # JSON is UTF-8 (RFC 8259): a declared charset=bogus must not become a 500.
-        body = json.loads((await request.read()).decode("utf-8"))
-    except (ValueError, RecursionError):
-        return _error(400, "body: not valid JSON (in UTF-8); expected a list of fault "
-                           'objects such as [{"type": "latency", "delay": "300ms"}]',
-                      field="body")
+        body = await json_body(request)
+    except BodyError as exc:
+        return _error(400, f"{exc}; expected a list of fault objects such as "
+                           '[{"type": "latency", "delay": "300ms"}]', field="body")
     if isinstance(body, dict) and set(body) == {"faults"}:
         body = body["faults"]
     try:

@@ -24,21 +24,22 @@ def run_sim(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 
 
 @contextmanager
-def running_sim(args: Sequence[str], ready_file: Path,
-                timeout: float = 20) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
-    """Start `sim <args> --ready-file F`, wait for F, yield (process, urls); always reaped."""
+def running_sim(args: Sequence[str], ready_file: Path, timeout: float = 20,
+                stale: str = "") -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """Start `sim <args> --ready-file F`, wait for F (other than `stale`, what it held
+    before), yield (process, urls); always reaped."""
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     with subprocess.Popen([SIM, *args, "--ready-file", str(ready_file)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env=env) as process:
-        yield from _until_ready(process, ready_file, timeout)
+        yield from _until_ready(process, ready_file, timeout, stale)
 
 
-def _until_ready(process: subprocess.Popen[str], ready_file: Path,
-                 timeout: float) -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+def _until_ready(process: subprocess.Popen[str], ready_file: Path, timeout: float,
+                 stale: str = "") -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     try:
         deadline = time.monotonic() + timeout
-        while not ready_file.exists() or not ready_file.read_text():
+        while not ready_file.exists() or ready_file.read_text() in ("", stale):
             if process.poll() is not None or time.monotonic() > deadline:
                 out, err = process.communicate(timeout=5)
                 raise AssertionError(f"sim did not become ready:\n{out}\n{err}")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
 import signal
 import socket
+import stat
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -49,6 +53,38 @@ def test_serve_answers_takes_faults_and_stops_on_sigint(tmp_path: Path) -> None:
         assert time.monotonic() - stopped < 2.0  # target: within a second
         assert process.returncode == 0
         assert "stopped (SIGINT)" in out and "Traceback" not in err
+
+
+def test_the_ready_file_appears_whole(tmp_path: Path) -> None:
+    """A BFF under test polls the ready file for the ports. It used to be truncated and
+    rewritten in place: a poller could read it empty or half-written, and a file already
+    at the path (here with a second name, a hard link) was overwritten. Now it is renamed
+    into place: a reader sees the old file or the whole new one, 0644 like other outputs."""
+    ready, other_name = tmp_path / "ready.json", tmp_path / "previous.json"
+    ready.write_text("stale")
+    os.link(ready, other_name)
+    seen: list[str] = []
+    stop = threading.Event()
+
+    def poll() -> None:  # as a BFF would, every millisecond (the machine is shared)
+        while not stop.is_set():
+            seen.append(ready.read_text())
+            time.sleep(0.001)
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        with running_sim(["serve", *ALL_FREE], ready, stale="stale") as (_process, urls):
+            assert fetch(f"{urls['products']}/products")[0] == 200
+    finally:
+        stop.set()
+        poller.join()
+    assert other_name.read_text() == "stale"  # the old file was replaced, not rewritten
+    assert stat.S_IMODE(ready.stat().st_mode) == 0o644
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    reads = set(seen)
+    assert "stale" in reads and len(reads) == 2  # the old text, then the new one, whole
+    assert set(json.loads((reads - {"stale"}).pop())["urls"]) >= {"bff", "admin"}
 
 
 def test_sigterm_stops_it_too(tmp_path: Path) -> None:

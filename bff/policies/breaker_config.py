@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bff.policies import _checks as check
-from sim.errors import ConfigError
+from sim.durations import parse_duration
+from sim.errors import ConfigError, shown
 
 Mode = Literal["normal", "forced_open", "disabled", "metrics_only"]
 WindowType = Literal["count", "time", "first_failure"]
@@ -23,7 +24,9 @@ class BreakerConfig:
     call, since any failed probe re-opens by default). Thresholds set to None are off.
 
     window_type: "count" (last `window_size` calls), "time" (last `window_size` seconds)
-      or "first_failure" (the book's: `window_size` seconds from the first failure).
+      or "first_failure" (the book's: `window_size` seconds from the first failure). In a
+      policy file or `--set`, a timed window's size is a duration ("10s", see
+      `window_size_setting`), a count window's a whole number.
     minimum_calls: rates are not judged on fewer calls (capped at a count window's size).
     failure_count_threshold: trip on this many failures in the window, whatever the rate.
     slow_call_duration: a call longer than this is slow (success or failure alike).
@@ -94,3 +97,32 @@ class BreakerConfig:
     @property
     def successes_to_close(self) -> int:
         return self.half_open_successes_to_close or self.half_open_max_probes
+
+
+def is_timed(window_type: str) -> bool:
+    """A "time" or "first_failure" window: its size is a duration, not a count of calls."""
+    return window_type != "count"
+
+
+def window_size_setting(value: object, window_type: str, field: str) -> float:
+    """`window_size` as a policy file or `--set` gives it, for a window of `window_type`:
+    a whole number of calls for "count", a duration with a unit ("10s") otherwise; a
+    bare 10 there was silently 10 s where 10 ms may have been meant."""
+    if not is_timed(window_type):
+        if isinstance(value, bool) or not isinstance(value, int) or \
+                not 1 <= value <= check.MAX_INTEGER:
+            raise ConfigError(field, f"a count window counts calls: expected a whole number "
+                                     f"from 1 to {check.MAX_INTEGER:,}, got {shown(value)}; a "
+                                     f"duration needs window_type = \"time\"")
+        return float(value)
+    try:
+        return parse_duration(value, field)
+    except ConfigError as exc:
+        raise ConfigError(field, f"a {window_type!r} window lasts a duration: "
+                                 f"{exc.problem}") from None
+
+
+def describe_window(config: BreakerConfig) -> str:
+    if is_timed(config.window_type):
+        return f"{config.window_type} window of {config.window_size:g}s"
+    return f"count window of {config.window_size:g} calls"

@@ -235,9 +235,11 @@ def assignments_for(draw: st.DrawFn, base: PolicySet) -> list[str]:
         maybe(f"{name}.breaker", NONE)
         maybe(f"{name}.breaker.mode",
               st.sampled_from(["normal", "forced_open", "disabled", "metrics_only"]))
-        maybe(f"{name}.breaker.window_type", st.sampled_from(["count", "time",
-                                                              "first_failure"]))
-        maybe(f"{name}.breaker.window_size", st.integers(1, 50))
+        if draw(st.booleans()):  # a count window's size is calls, a timed one's a duration
+            window = draw(st.sampled_from(["count", "time", "first_failure"]))
+            size = draw(st.integers(1, 50).map(str) if window == "count" else
+                        duration(100, 10_000))
+            out += [f"{name}.breaker.window_type={window}", f"{name}.breaker.window_size={size}"]
         maybe(f"{name}.breaker.minimum_calls", st.integers(1, 20))
         maybe(f"{name}.breaker.failure_rate_threshold", NONE | fraction())
         maybe(f"{name}.breaker.slow_call_rate_threshold", NONE | fraction())

@@ -106,6 +106,62 @@ def test_a_huge_deadline_is_refused_before_serving() -> None:
     assert_one_line(result, "--set deadline: must be at most 1 day (24h), got '2000h'")
 
 
+# -- typer's own usage errors: one line too, for every command ------------------------
+
+RUN_OPTIONS = ("--admin-port, --baseline, --bff-port, --cart-port, --duration, --favorites-port, "
+               "--force, --help, --inventory-port, --no-force, --out, --policy, --ports-file, "
+               "--processes, --products-port, --scenario, --seed, --set, --target, "
+               "--target-wait, --users")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("run", "--scenario", "baseline", "--users", "x"), "sim run: --users: 'x' is not a whole "
+                                                         "number"),
+    (("history", "--limit", "1.5"), "sim history: --limit: '1.5' is not a whole number"),
+    (("run", "--scenario", "baseline", "--bogus"),
+     f"sim run: --bogus: no such option; options: {RUN_OPTIONS}"),
+    (("run", "--scenario", "baseline", "--user", "3"),
+     "sim run: --user: no such option; did you mean --users?"),
+    (("run",), "sim run: --scenario: is required (built-in name or a scenario .toml)"),
+    (("run", "--scenario", "baseline", "--duration"),
+     "sim run: --duration: needs a value (shorten or stretch the phases to this total, e.g. "
+     "30s)"),
+    (("run", "--scenario", "baseline", "--force=yes"), "sim run: --force: is a flag and takes "
+                                                      "no value"),
+    (("run", "--scenario", "baseline", "--bff-port", "70000"),
+     "sim run: --bff-port: must be from 0 to 65,535, got 70,000"),
+    (("serve", "--seed", "x"), "sim serve: --seed: 'x' is not a whole number"),  # fast path
+    (("serve", "--seed", "-1"),
+     "sim serve: --seed: must be from 0 to 9,223,372,036,854,775,807, got -1"),
+    (("serve", "extra"), "sim serve: usage: got unexpected extra argument(s) (extra); see "
+                         "'sim serve --help'"),
+    (("fault",), "sim fault: SERVICE: is required (one of products, inventory, favorites, "
+                 "cart)"),
+    (("bogus",), "sim: COMMAND: no such command 'bogus'; commands: ab, compare, fault, history, "
+                 "report, run, scenarios, serve, smoke, ui, worker"),
+    (("serv",), "sim: COMMAND: no such command 'serv'; did you mean serve?"),
+    (("scenarios", "bogus"), "sim scenarios: COMMAND: no such command 'bogus'; commands: list, "
+                             "schema, show, validate"),
+    (("scenarios", "show"), "sim scenarios show: NAME: is required (built-in name or .toml)"),
+    (("--bogus",), "sim: --bogus: no such option; options: --help"),
+])
+def test_typer_usage_errors_are_one_line(args: tuple[str, ...], expected: str) -> None:
+    # These printed typer's box (usage, a hint, a framed message: 6 lines or more).
+    result = run_sim(*args, timeout=20)
+    assert_one_line(result, expected)
+    assert result.stdout == ""
+
+
+def test_help_is_still_typers() -> None:
+    result = run_sim("run", "--help", timeout=20)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "Usage: sim run [OPTIONS]" in result.stdout
+    assert "--users" in result.stdout and "╭─ Options" in result.stdout
+    bare = run_sim("scenarios", timeout=20)  # no command: the help, and exit 2 as before
+    assert bare.returncode == 2
+    assert "Usage: sim scenarios [OPTIONS] COMMAND [ARGS]..." in bare.stdout + bare.stderr
+
+
 # -- paths -----------------------------------------------------------------------------
 
 def test_a_ready_file_in_a_missing_directory(tmp_path: Path) -> None:

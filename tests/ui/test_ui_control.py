@@ -63,6 +63,44 @@ async def test_a_web_page_cannot_swap_the_simulator(control: tuple[Session, str]
         assert session.host is not None and session.choice == ("inventory-outage", "book")
 
 
+@pytest.mark.parametrize(("content_type", "body", "status", "error"), [
+    # JSON is UTF-8 whatever the header says (RFC 8259): a charset it does not know was
+    # aiohttp's LookupError, a plain-text 500, and the form's Start said nothing useful.
+    ("application/json; charset=bogus", b'{"scenario": "nope", "policy": "book"}', 400,
+     "sim_scenario: unknown scenario 'nope'"),
+    ("application/json; charset=bogus", b'{"scenario": "\xff"}', 400,
+     'body: not UTF-8 (byte 0xff at offset 14); JSON is UTF-8, whatever charset the '
+     'Content-Type names; expected {"scenario": NAME, "policy": NAME}'),
+    ("application/json; charset=utf-16", '{"scenario": 1}'.encode("utf-16"), 400,
+     "body: not UTF-8 (byte 0xff at offset 0); JSON is UTF-8, whatever charset the "
+     'Content-Type names; expected {"scenario": NAME, "policy": NAME}'),
+    ("application/json", b"[1, 2", 400,
+     'body: not valid JSON (in UTF-8); expected {"scenario": NAME, "policy": NAME}'),
+    ("application/json", b'["inventory-outage", "book"]', 400,
+     "body: expected {\"scenario\": NAME, \"policy\": NAME}, got ['inventory-outage', "
+     "'book']"),
+])
+async def test_a_bad_select_body_is_a_json_400_naming_it(
+        control: tuple[Session, str], content_type: str, body: bytes, status: int,
+        error: str) -> None:
+    session, select = control
+    async with aiohttp.ClientSession() as client, client.post(
+            select, data=body, headers={"Content-Type": content_type}) as answer:
+        assert answer.status == status, await answer.text()
+        assert answer.content_type == "application/json"
+        assert (await answer.json())["error"].startswith(error)
+    assert session.host is None
+
+
+async def test_a_bogus_charset_still_selects(control: tuple[Session, str]) -> None:
+    session, select = control
+    async with aiohttp.ClientSession() as client, client.post(
+            select, data=json.dumps(CHOICE).encode(),
+            headers={"Content-Type": "application/json; charset=bogus"}) as answer:
+        assert answer.status == 200, await answer.text()
+    assert session.choice == ("inventory-outage", "book")
+
+
 def test_the_ready_file_is_replaced_whole(tmp_path: Path) -> None:
     """Written to a temp name and renamed: a file already at the path (here with a second
     name, a hard link) is swapped, never truncated and rewritten in place, so a poller sees
