@@ -47,7 +47,7 @@ from harness import (
 from sim import SERVICES
 
 STARTUP_TARGET_S = 0.5
-PACKAGES = ("sim", "bff", "scenarios", "reports")
+PACKAGES = ("sim", "sim_cli", "bff", "scenarios", "reports")
 INJECTED_MS = 20.0
 CRITICAL_PATH_MS = 2 * INJECTED_MS
 

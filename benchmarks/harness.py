@@ -57,8 +57,12 @@ def extract_ref(ref: str, into: Path) -> Path:
     """That commit's code (`git archive`) in `into`, to run with this environment's
     packages: `python INTO/cli.py` or start_script(..., root=INTO). Its own modules come
     first on sys.path (PYTHONPATH / the script's directory), ahead of this tree's."""
-    archive = subprocess.run(["git", "archive", ref, "cli.py", "sim", "bff", "scenarios",
-                              "reports", "benchmarks"], cwd=ROOT, check=True,
+    paths = ["cli.py", "sim", "bff", "scenarios", "reports", "benchmarks"]
+    # sim_cli/ holds the commands since cli.py was split; older commits have none.
+    if subprocess.run(["git", "ls-tree", "--name-only", ref, "sim_cli"], cwd=ROOT, check=True,
+                      capture_output=True, text=True).stdout.strip():
+        paths.append("sim_cli")
+    archive = subprocess.run(["git", "archive", ref, *paths], cwd=ROOT, check=True,
                              capture_output=True).stdout
     into.mkdir()
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)

@@ -3,6 +3,7 @@
 Every problem is one `ConfigError` naming the file, the field path (`slo[1].max`,
 `phases[2].faults.inventory[0].delay`, `load.users`; indexes count from 0) and what is
 allowed, so `sim scenarios validate` can say exactly what is wrong.
+The `[[slo]]` tables are read by scenarios/slos.py.
 """
 
 from __future__ import annotations
@@ -24,22 +25,13 @@ from scenarios.fields import (
     read_rate,
     read_table,
     read_text,
-    read_threshold,
 )
 from scenarios.gate_rules import parse_gate
-from scenarios.model import (
-    METRICS,
-    LoadProfile,
-    OverrideValue,
-    Scenario,
-    ScenarioPhase,
-    Slo,
-    freeze,
-)
-from sim import SERVICES
+from scenarios.model import LoadProfile, OverrideValue, Scenario, ScenarioPhase, freeze
+from scenarios.slos import parse_slos
 from sim.durations import parse_duration
 from sim.errors import ConfigError, shown
-from sim.plan import ServiceFaults, parse_phases, parse_service_faults, read_toml
+from sim.plan import parse_phases, parse_service_faults, read_toml
 
 CATALOGUE = Path(__file__).with_name("catalogue")
 # Scenario and tag names: also what keeps a built-in name from leaving CATALOGUE.
@@ -54,7 +46,6 @@ POLICY_KEYS = ("preset", "overrides")
 LOAD_KEYS = ("users", "spawn_rate", "think_time")
 THINK_KEYS = ("min", "max")
 PHASE_LOAD_KEYS = frozenset({"users", "spawn_rate"})
-SLO_KEYS = ("metric", "max", "min", "phase", "downstream", "why")
 
 DEFAULT_USERS = 10
 DEFAULT_THINK = (0.05, 0.1)
@@ -112,7 +103,7 @@ def _parse(data: Mapping[str, Any], source: str) -> Scenario:
     load = _load(data.get("load"))
     base = parse_service_faults(data.get("faults"), "faults")
     phases = _phases(data.get("phases"))
-    slos = _slos(data.get("slo"), phases, base)
+    slos = parse_slos(data.get("slo"), phases, base)
     degraded = () if data.get("degraded") is None else tuple(
         (c["path"], c["is"]) for c in parse_rule(data["degraded"])["any"])
     return Scenario(name, description, tags, seed, preset, overrides, load, phases, base,
@@ -213,91 +204,3 @@ def _phases(value: object) -> tuple[ScenarioPhase, ...]:
         out.append(ScenarioPhase(phase, users, spawn_rate))
     return tuple(out)
 
-
-def _slos(value: object, phases: tuple[ScenarioPhase, ...],
-          base: ServiceFaults) -> tuple[Slo, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ConfigError("slo", "expected an array of tables ([[slo]])")
-    slos: list[Slo] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(value):
-        slo = _slo(raw, f"slo[{index}]", phases, base)
-        if slo.id in seen:
-            raise ConfigError(f"slo[{index}]", f"duplicate of slo[{seen[slo.id]}] ({slo.id}); "
-                                               f"one threshold per metric and scope")
-        seen[slo.id] = index
-        slos.append(slo)
-    return tuple(slos)
-
-
-def _slo(raw: object, where: str, phases: tuple[ScenarioPhase, ...],
-         base: ServiceFaults) -> Slo:
-    if not isinstance(raw, Mapping):
-        raise ConfigError(where, "expected a table with metric and max or min")
-    check_keys(raw, SLO_KEYS, where)
-    metric_name = raw.get("metric")
-    if not isinstance(metric_name, str) or metric_name not in METRICS:
-        problem = "is required" if metric_name is None else f"unknown metric {shown(metric_name)}"
-        raise ConfigError(f"{where}.metric", f"{problem}; allowed: {', '.join(METRICS)}")
-    metric = METRICS[metric_name]
-    if ("max" in raw) == ("min" in raw):
-        field = f"{where}.min" if "max" in raw else f"{where}.max"
-        raise ConfigError(field, "give exactly one of max (an upper bound) or min (a lower "
-                                 "bound)" + (", not both" if "max" in raw else ""))
-    op = "max" if "max" in raw else "min"
-    threshold = read_threshold(raw[op], metric.kind, f"{where}.{op}")
-    phase, downstream = _scope(raw, metric_name, where, phases, base)
-    why = read_text(raw.get("why"), f"{where}.why")
-    return Slo(metric_name, threshold if op == "max" else None,
-               threshold if op == "min" else None, phase, downstream, why)
-
-
-def _scope(raw: Mapping[str, Any], metric_name: str, where: str,
-           phases: tuple[ScenarioPhase, ...], base: ServiceFaults
-           ) -> tuple[str | None, str | None]:
-    """The SLO's phase and downstream, each required, optional or refused by its metric."""
-    metric = METRICS[metric_name]
-    names = [p.name for p in phases]
-    phase = raw.get("phase")
-    if metric.phase == "never" and phase is not None:
-        raise ConfigError(f"{where}.phase", f"{metric_name} is measured over the whole run; "
-                                            f"remove phase")
-    if metric.phase == "required" and phase is None:
-        raise ConfigError(f"{where}.phase", f"is required for {metric_name} (the phase whose "
-                                            f"start it is measured from); phases: "
-                                            f"{', '.join(names)}")
-    if phase is not None and phase not in names:
-        raise ConfigError(f"{where}.phase",
-                          f"unknown phase {shown(phase)}; phases: {', '.join(names)}")
-    downstream = raw.get("downstream")
-    with_downstream = [name for name, m in METRICS.items() if m.downstream]
-    if metric.downstream and downstream is None:
-        raise ConfigError(f"{where}.downstream", f"is required for {metric_name}; allowed: "
-                                                 f"{', '.join(SERVICES)}")
-    if not metric.downstream and downstream is not None:
-        raise ConfigError(f"{where}.downstream", f"{metric_name} does not take a downstream "
-                                                 f"(only {', '.join(with_downstream)} do)")
-    if downstream is not None and downstream not in SERVICES:
-        raise ConfigError(f"{where}.downstream", f"unknown downstream {shown(downstream)}; "
-                                                 "allowed: "
-                                                 f"{', '.join(SERVICES)}")
-    if metric_name == "breaker_time_to_open":
-        _check_faulty(str(downstream), str(phase), phases, base, f"{where}.phase")
-    return phase, downstream
-
-
-def _check_faulty(downstream: str, phase: str, phases: tuple[ScenarioPhase, ...],
-                  base: ServiceFaults, field: str) -> None:
-    """Time to open is measured from the start of a phase in which the downstream has
-    faults; anywhere else there is nothing to open on and the SLO could only fail."""
-    def faulty(p: ScenarioPhase) -> bool:
-        return bool(p.phase.faults.get(downstream, base.get(downstream, ())))
-
-    if not faulty(next(p for p in phases if p.name == phase)):
-        options = [p.name for p in phases if faulty(p)]
-        choose = f"phases with {downstream} faults: {', '.join(options)}" if options else \
-            f"no phase has {downstream} faults"
-        raise ConfigError(field, f"{downstream} has no faults in phase {shown(phase)}, so its "
-                                 f"breaker has nothing to open on; {choose}")

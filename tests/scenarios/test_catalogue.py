@@ -134,13 +134,13 @@ def test_schema_is_json_and_lists_everything() -> None:
 
 
 def test_schema_keys_match_the_loader() -> None:
-    from scenarios import loader
+    from scenarios import loader, slos
 
     schema = scenario_json_schema()
     assert list(schema["properties"]) == list(loader.TOP_KEYS)
     assert list(schema["properties"]["policy"]["properties"]) == list(loader.POLICY_KEYS)
     assert list(schema["properties"]["load"]["properties"]) == list(loader.LOAD_KEYS)
-    assert list(schema["$defs"]["slo"]["properties"]) == list(loader.SLO_KEYS)
+    assert list(schema["$defs"]["slo"]["properties"]) == list(slos.SLO_KEYS)
     phase_keys = set(schema["$defs"]["phase"]["properties"])
     assert phase_keys == {"name", "duration", "faults"} | loader.PHASE_LOAD_KEYS
 
