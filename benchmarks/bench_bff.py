@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -44,6 +43,7 @@ from harness import (
     start_script,
     start_sim,
     stop,
+    tree_sim_command,
     wrk,
     wrk_with_cpu,
 )
@@ -59,7 +59,7 @@ def start_bffs(tmp: Path, options: argparse.Namespace,
     old_root = extract_ref(options.old_ref, tmp / "old")
     processes.append(start_sim(tmp / "ready.json", False))
     processes.append(start_sim(tmp / "old-ready.json", False,
-                               command=(sys.executable, str(old_root / "cli.py"))))
+                               command=tree_sim_command(old_root)))
     new = [sim_urls(tmp / "ready.json")[s] for s in SERVICES]
     old = [sim_urls(tmp / "old-ready.json")[s] for s in SERVICES]
     bffs = {"ours": ("bff_server.py", ("resilient", *new), None),

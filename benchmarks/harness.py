@@ -31,7 +31,7 @@ WRK_COMPLETE = ROOT / "benchmarks" / "complete.lua"
 def start_sim(ready: Path, bff: bool = True, timeout: float = 30,
               command: tuple[str, ...] = (SIM,)) -> subprocess.Popen[str]:
     """`sim serve` on free ports; returns once it wrote its ready file. `command` runs
-    another build of it (e.g. `python OLD/cli.py` for an earlier commit's simulator)."""
+    another build of it (e.g. old_sim_command(): an earlier commit's simulator)."""
     ready.unlink(missing_ok=True)  # a file left by an earlier process is not a sign of life
     args = [*command, "serve", "--ready-file", str(ready)] + ([] if bff else ["--no-bff"])
     for name in ("products", "inventory", "favorites", "cart", "admin", "bff"):
@@ -55,13 +55,13 @@ def sim_urls(ready: Path) -> dict[str, str]:
 
 def extract_ref(ref: str, into: Path) -> Path:
     """That commit's code (`git archive`) in `into`, to run with this environment's
-    packages: `python INTO/cli.py` or start_script(..., root=INTO). Its own modules come
+    packages: tree_sim_command(INTO) or start_script(..., root=INTO). Its own modules come
     first on sys.path (PYTHONPATH / the script's directory), ahead of this tree's."""
-    paths = ["cli.py", "sim", "bff", "scenarios", "reports", "benchmarks"]
-    # sim_cli/ holds the commands since cli.py was split; older commits have none.
-    if subprocess.run(["git", "ls-tree", "--name-only", ref, "sim_cli"], cwd=ROOT, check=True,
-                      capture_output=True, text=True).stdout.strip():
-        paths.append("sim_cli")
+    # The command line was cli.py, then cli.py + sim_cli/, now the cli/ package: take
+    # whichever of them that commit has.
+    wanted = ["cli.py", "cli", "sim_cli", "sim", "bff", "scenarios", "reports", "benchmarks"]
+    paths = subprocess.run(["git", "ls-tree", "--name-only", ref, *wanted], cwd=ROOT,
+                           check=True, capture_output=True, text=True).stdout.split()
     archive = subprocess.run(["git", "archive", ref, *paths], cwd=ROOT, check=True,
                              capture_output=True).stdout
     into.mkdir()
@@ -69,9 +69,16 @@ def extract_ref(ref: str, into: Path) -> Path:
     return into
 
 
+def tree_sim_command(root: Path) -> tuple[str, ...]:
+    """`sim` from an extracted tree: `python ROOT/cli.py` for a commit from before cli/ was
+    a package, `python ROOT/cli` (its __main__.py) after."""
+    script = root / "cli.py"
+    return (sys.executable, str(script if script.exists() else root / "cli"))
+
+
 def old_sim_command(ref: str, into: Path) -> tuple[str, ...]:
-    """`python OLD/cli.py`: that commit's simulator, run with this environment's packages."""
-    return (sys.executable, str(extract_ref(ref, into) / "cli.py"))
+    """That commit's simulator, run with this environment's packages."""
+    return tree_sim_command(extract_ref(ref, into))
 
 
 def start_script(script: str, *args: str, root: Path = ROOT) -> tuple[subprocess.Popen[str],

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # kept light: cli.py installs the handlers before its other imports
+if TYPE_CHECKING:  # kept light: cli/ installs the handlers before its other imports
     import asyncio
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

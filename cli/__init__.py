@@ -1,6 +1,9 @@
 """`sim`: the command line. Thin: parse, call into the packages, map errors to exit codes.
 
 Exit codes: 0 pass, 1 SLO or baseline breach, 2 usage or configuration error, 130 interrupted.
+The app and `main` live here; the commands, grouped by area, in cli.servers, cli.runs and
+cli.reading. Each command imports what it needs in its own body: importing this package stays
+light (`sim serve` starts fast; tests/test_cli_startup.py checks it).
 """
 
 from __future__ import annotations
@@ -20,8 +23,8 @@ if sys.argv[1:2] in (["run"], ["smoke"], ["ab"]):  # before the slow imports: no
 import typer
 from rich.markup import escape
 
-from sim_cli.common import err_console
-from sim_cli.reading import (
+from cli.common import err_console
+from cli.reading import (
     history,
     report,
     scenarios_list,
@@ -29,8 +32,8 @@ from sim_cli.reading import (
     scenarios_show,
     scenarios_validate,
 )
-from sim_cli.runs import ab, compare, run, smoke
-from sim_cli.servers import fault, serve, ui, worker
+from cli.runs import ab, compare, run, smoke
+from cli.servers import fault, serve, ui, worker
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Simulate, load-test and gate a BFF whose downstreams misbehave.")
@@ -85,7 +88,3 @@ def run_app() -> None:
         err_console.print("Aborted!")
         raise SystemExit(1) from None
     raise SystemExit(code if isinstance(code, int) else 0)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sim.errors import ConfigError
-from sim.options import MAX_PROCESSES, check_range
-from sim_cli.common import (
+from cli.common import (
     AB_PORTS_FILE_HELP,
     PORTS_FILE_HELP,
     TARGET_HELP,
@@ -20,6 +18,8 @@ from sim_cli.common import (
     run_port_option,
     user_errors,
 )
+from sim.errors import ConfigError
+from sim.options import MAX_PROCESSES, check_range
 
 
 def run(

@@ -1,7 +1,8 @@
 """What every command shares: the consoles, the error-to-exit-code mapping, option helpers.
 
-Here and not in cli.py: `python cli.py` (the benchmarks run an old tree that way) loads cli
-as `__main__`, and command modules importing cli would load a second copy of it."""
+Here and not in cli/__init__.py: the command modules import this, never `cli` itself, so
+that they load while `cli` is still importing them (no cycle) and a run as `__main__` can
+never load a second copy of the app."""
 
 from __future__ import annotations
 

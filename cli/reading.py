@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
+from cli.common import console, user_errors
 from sim import aio
 from sim.options import MAX_HISTORY, check_range
-from sim_cli.common import console, user_errors
 
 
 def report(

@@ -8,16 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from sim import DEFAULT_PORTS, SERVICES, aio
-from sim.errors import ConfigError
-from sim.options import MAX_PROCESSES, check_data_dir, check_out_file, check_ports, check_range
-from sim_cli.common import (
+from cli.common import (
     ADMIN_URL,
     console,
     port_option,
     user_errors,
     warn_token_on_command_line,
 )
+from sim import DEFAULT_PORTS, SERVICES, aio
+from sim.errors import ConfigError
+from sim.options import MAX_PROCESSES, check_data_dir, check_out_file, check_ports, check_range
 
 
 def serve(
