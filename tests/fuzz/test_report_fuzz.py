@@ -92,6 +92,9 @@ def original(built_report: dict[str, Any]) -> Original:
     return Original(built_report)
 
 
+# 150 renders of every format: about 10 s alone, past 60 s when it waits for the session's
+# outage run (tests/conftest.py) and shares the cores with 3 other workers.
+@pytest.mark.timeout(150)
 @FUZZ
 @given(which=st.integers(0, 10**6), value=json_values, delete=st.booleans())
 def test_edited_reports_are_rendered_or_refused_in_one_line(
