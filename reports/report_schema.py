@@ -53,8 +53,9 @@ _DOWNSTREAM = _object({
     hedges_sent=_COUNT, hedges_won=_COUNT, downstream_saw=_COUNT)
 _TRANSITION = _object({"t": _NUMBER, "downstream": _TEXT, "from": _TEXT, "to": _TEXT,
                        "reason": _TEXT})
+# Both times are always written (null when it never opened/closed); the renderers read them.
 _SCORE = _object({"opens": _COUNT, "false_trips": _COUNT, "phases": _map_of(_object(
-    {}, time_to_open=_MAYBE_SECONDS, time_to_close=_MAYBE_SECONDS))})
+    {"time_to_open": _MAYBE_SECONDS, "time_to_close": _MAYBE_SECONDS}))})
 _VERDICT = _object({"id": _TEXT, "metric": _TEXT,
                     "value": {"anyOf": [_NUMBER, {"type": "null"}]}, "threshold": _NUMBER,
                     "op": {"enum": ["max", "min"]}, "passed": _FLAG, "rule": _TEXT,

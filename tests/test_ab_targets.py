@@ -139,7 +139,10 @@ def test_targets_that_answer_only_errors_fail_the_gate(tmp_path: Path) -> None:
     """Both BFFs alike, both answering 500 to every page (products fails): the statistics
     see no difference, but nothing was measured worth a verdict."""
     failing = QUICK + 'faults.products = [{ type = "error", status = 500 }]\n'
-    ab, ports_file, url_a, url_b = two_targets(tmp_path, "--rounds", "1", scenario=failing)
+    # 3 s rounds: a 1 s round on a starved machine (parallel tests) can end before a page
+    # request is made, and a side without requests has no "every request failed" to name.
+    ab, ports_file, url_a, url_b = two_targets(tmp_path, "--rounds", "1", "--duration", "3s",
+                                               scenario=failing)
     with ab:
         handed = wait_for(ports_file, ab)
         port_a, port_b = (int(url.rsplit(":", 1)[1]) for url in (url_a, url_b))

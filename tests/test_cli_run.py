@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import SIM
+from tests.cli_helpers import SIM, OutageRun
 
 SHORT_OUTAGE = Path(__file__).parent / "scenarios_fixtures" / "short-outage.toml"
+
+# The tests of one module-scoped run share a worker (--dist loadgroup): one run, not one per worker.
+ONE_RUN = pytest.mark.xdist_group("slow_inventory")
 
 
 def locust_processes(marker: str) -> list[str]:
@@ -23,12 +26,10 @@ def locust_processes(marker: str) -> list[str]:
             if "scenarios.locust_child" in line and marker in line]
 
 
-def test_a_short_run_writes_every_file_and_passes(tmp_path: Path) -> None:
-    out = tmp_path / "run"
-    result = subprocess.run([SIM, "run", "--scenario", str(SHORT_OUTAGE), "--out", str(out)],
-                            capture_output=True, text=True, timeout=120, check=False,
-                            env={**os.environ, "COLUMNS": "200"}, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+def test_a_short_run_writes_every_file_and_passes(outage_run: OutageRun) -> None:
+    # The session's shared short-outage run (tests/conftest.py), as a user starts it.
+    out = outage_run.out
+    assert outage_run.returncode == 0, outage_run.stdout[-3000:] + outage_run.stderr[-3000:]
     for name in ("report.json", "report.html", "report.md", "junit.xml", "locust.html",
                  "locust_stats.csv"):
         assert (out / name).exists(), name
@@ -41,11 +42,12 @@ def test_a_short_run_writes_every_file_and_passes(tmp_path: Path) -> None:
     assert report["scoring"]["inventory"]["phases"]["outage"]["time_to_open"] < 2.0
     assert report["downstreams"]["inventory"]["not_permitted"] > 0
     # The summary a user reads ends with the verdicts and where the files are.
-    assert "breaker_time_to_open[inventory@outage]" in result.stdout
-    assert "report:" in result.stdout
+    assert "breaker_time_to_open[inventory@outage]" in outage_run.stdout
+    assert "report:" in outage_run.stdout
     # Recorded in the history, from which `sim history` lists it.
-    listed = subprocess.run([SIM, "history"], capture_output=True, text=True, cwd=tmp_path,
-                            env={**os.environ, "COLUMNS": "250"}, timeout=30, check=False)
+    listed = subprocess.run([SIM, "history"], capture_output=True, text=True,
+                            cwd=outage_run.workdir, env={**os.environ, "COLUMNS": "250"},
+                            timeout=30, check=False)
     assert "short-outage" in listed.stdout
 
 
@@ -81,7 +83,7 @@ def run_sim_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def slow_inventory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """One real 15 s run of the built-in slow-inventory scenario under its own policy.
+    """One real 8 s run of the built-in slow-inventory scenario under its own policy.
 
     Its latency SLOs (p95 <= 200 ms, p99 <= 500 ms) are calibrated on a quiet machine
     (docs/scenarios.md: 20 ms and 34 ms there). On a loaded one (load 9-11 on 2 cores,
@@ -89,7 +91,7 @@ def slow_inventory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
     run exits 1 on them: so exit 1 is accepted here as long as only latency verdicts
     failed; what this scenario is about is asserted below on the report."""
     root = tmp_path_factory.mktemp("slow")
-    result = run_sim_cli("run", "--scenario", "slow-inventory", "--duration", "15s",
+    result = run_sim_cli("run", "--scenario", "slow-inventory", "--duration", "8s",
                          "--out", str(root / "run"), cwd=root)
     assert result.returncode in (0, 1), result.stdout[-3000:] + result.stderr[-2000:]
     report = json.loads((root / "run" / "report.json").read_text())
@@ -99,6 +101,7 @@ def slow_inventory(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
     return root / "run", result.stdout
 
 
+@ONE_RUN
 def test_slow_inventory_times_out_opens_the_breaker_and_degrades(
         slow_inventory: tuple[Path, str]) -> None:
     out, stdout = slow_inventory
@@ -116,10 +119,11 @@ def test_slow_inventory_times_out_opens_the_breaker_and_degrades(
     assert "breaker_time_to_open[inventory@slow]" in stdout
 
 
+@ONE_RUN
 def test_a_disabled_breaker_is_caught_against_the_baseline(
         slow_inventory: tuple[Path, str], tmp_path: Path) -> None:
     baseline, _ = slow_inventory
-    result = run_sim_cli("run", "--scenario", "slow-inventory", "--duration", "15s",
+    result = run_sim_cli("run", "--scenario", "slow-inventory", "--duration", "8s",
                          "--set", "inventory.breaker.mode=disabled",
                          "--baseline", str(baseline / "report.json"),
                          "--out", str(tmp_path / "worse"), cwd=tmp_path)

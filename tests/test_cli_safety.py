@@ -22,9 +22,15 @@ from reports.history import record_run
 from tests.cli_helpers import SIM
 from tests.procs import locust_group, wait_gone
 
-SHORT_OUTAGE = str(Path(__file__).parent / "scenarios_fixtures" / "short-outage.toml")
-QUICK = ["--scenario", SHORT_OUTAGE, "--duration", "4s"]
+FIXTURES = Path(__file__).parent / "scenarios_fixtures"
+SHORT_OUTAGE = str(FIXTURES / "short-outage.toml")
+# 4 s with no SLO a loaded machine can breach: the runs that must pass do (a 4 s cut of
+# short-outage left 1.3 s of outage for a 2 s breaker SLO and failed under parallel load).
+QUICK = ["--scenario", str(FIXTURES / "quick-outage.toml")]
 ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+
+# The tests of one module-scoped run share a worker (--dist loadgroup): one run, not one per worker.
+ONE_RUN = pytest.mark.xdist_group("finished_run")
 
 
 def sim(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -71,6 +77,7 @@ def test_two_runs_in_the_same_second_get_their_own_directories(tmp_path: Path) -
     assert second.name.startswith(first.name)  # the same readable name, with a suffix
 
 
+@ONE_RUN
 def test_rerunning_into_an_existing_out_is_refused(finished_run: Path) -> None:
     before = (finished_run / "report.json").read_bytes()
     result = sim("run", *QUICK, "--out", "run", cwd=finished_run.parent)
@@ -80,6 +87,7 @@ def test_rerunning_into_an_existing_out_is_refused(finished_run: Path) -> None:
     assert (finished_run / "report.json").read_bytes() == before  # the old run is intact
 
 
+@ONE_RUN
 def test_force_replaces_a_run_and_history_stops_pointing_at_the_old_one(
         finished_run: Path, tmp_path: Path) -> None:
     copy = tmp_path / "run"
@@ -97,6 +105,7 @@ def test_force_replaces_a_run_and_history_stops_pointing_at_the_old_one(
     assert (copy / "manifest.json").exists()
 
 
+@ONE_RUN
 def test_last_pass_never_points_at_a_replaced_run(finished_run: Path, tmp_path: Path) -> None:
     from reports.history import last_pass
     from reports.outputs import write_outputs
@@ -106,11 +115,11 @@ def test_last_pass_never_points_at_a_replaced_run(finished_run: Path, tmp_path: 
     shutil.copytree(finished_run, copy)
     report = json.loads((copy / "report.json").read_text())
     aio.run(record_run(db, report, str(copy / "report.json")))
-    assert aio.run(last_pass(db, "short-outage", "resilient")) == copy / "report.json"
+    assert aio.run(last_pass(db, "quick-outage", "resilient")) == copy / "report.json"
     replaced = {**report, "environment": {**report["environment"],
                                           "started_at": "2030-01-01T00:00:00Z"}}
     write_outputs(copy, replaced)  # another run's files in the same place
-    assert aio.run(last_pass(db, "short-outage", "resilient")) is None
+    assert aio.run(last_pass(db, "quick-outage", "resilient")) is None
 
 
 def test_a_second_smoke_refuses_the_directory_the_first_writes_in(tmp_path: Path) -> None:
@@ -143,6 +152,7 @@ def test_a_bad_baseline_fails_before_the_load(tmp_path: Path, baseline: str) -> 
     assert time.monotonic() - started < 30
 
 
+@ONE_RUN
 def test_a_last_pass_whose_report_is_gone_still_leaves_this_runs_report(
         finished_run: Path, tmp_path: Path) -> None:
     from sim import aio
@@ -158,6 +168,7 @@ def test_a_last_pass_whose_report_is_gone_still_leaves_this_runs_report(
 
 # 11: signals at any moment, and the report files as one set
 
+@ONE_RUN
 def test_report_files_are_one_finished_set_readable_by_all(finished_run: Path) -> None:
     from reports.files import finished_set
 
@@ -173,6 +184,7 @@ def test_report_files_are_one_finished_set_readable_by_all(finished_run: Path) -
     assert finished_set(finished_run)
 
 
+@ONE_RUN
 def test_a_set_cut_short_is_not_a_finished_set(finished_run: Path, tmp_path: Path) -> None:
     from reports.files import finished_set
 

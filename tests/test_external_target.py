@@ -16,12 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_helpers import ALL_FREE, SIM
+from tests.cli_helpers import ALL_FREE, SIM, OutageRun
 
 ROOT = Path(__file__).parent.parent
 EXTERNAL = Path(__file__).parent / "scenarios_fixtures" / "external-outage.toml"
 SHORT_OUTAGE = Path(__file__).parent / "scenarios_fixtures" / "short-outage.toml"
 SERVICES = ("products", "inventory", "favorites", "cart")
+
+# The tests of one module-scoped run share a worker (--dist loadgroup): one run, not one per worker.
+ONE_RUN = pytest.mark.xdist_group("external_run")
 
 
 def free_port() -> int:
@@ -78,6 +81,7 @@ def external_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, d
     return report, stdout + stderr, handed, run.returncode
 
 
+@ONE_RUN
 def test_the_ports_file_hands_the_bff_every_simulator_url(
         external_run: tuple[dict, str, dict, int]) -> None:
     report, _, handed, _ = external_run
@@ -87,6 +91,7 @@ def test_the_ports_file_hands_the_bff_every_simulator_url(
     assert report["ports"]["products"] == handed["ports"]["products"]
 
 
+@ONE_RUN
 def test_an_external_bff_is_judged_from_its_traffic(
         external_run: tuple[dict, str, dict, int]) -> None:
     report, output, _, code = external_run
@@ -143,15 +148,14 @@ def test_a_target_that_never_calls_the_simulator_is_a_setup_error(tmp_path: Path
                for p in report["problems"])
 
 
-def test_the_inference_agrees_with_our_bffs_own_telemetry(tmp_path: Path) -> None:
+def test_the_inference_agrees_with_our_bffs_own_telemetry(outage_run: OutageRun) -> None:
     """Our BFF, whose breaker opens on the hanging inventory: what the simulator saw of
-    its calls must tell the same story as the breaker's own timeline."""
-    run = sim_run("--scenario", str(SHORT_OUTAGE), "--out", str(tmp_path / "run"),
-                  cwd=tmp_path)
-    stdout, stderr = run.communicate(timeout=120)
+    its calls must tell the same story as the breaker's own timeline. The run is the
+    session's shared short-outage run (tests/conftest.py)."""
+    run, stdout, stderr = outage_run, outage_run.stdout, outage_run.stderr
     # Its latency SLOs are not the point here (a loaded machine may breach them).
     assert run.returncode in (0, 1), stdout[-3000:] + stderr[-2000:]
-    report = json.loads((tmp_path / "run" / "report.json").read_text())
+    report = json.loads((run.out / "report.json").read_text())
     assert report["complete"], report["problems"]
     seen = report["blackbox"]["services"]["inventory"]
     own = report["scoring"]["inventory"]
