@@ -97,6 +97,8 @@ def test_resilience_tab_and_fault_controls(sim_ui: dict[str, str]) -> None:
             expect(phase).to_contain_text(re.compile(
                 r"^Phase 2/3: outage, \d+\.\d s left · t\+\d+\.\d s since Start · "
                 r"policy resilient$"))  # inventory-outage's own policy
+            since_start = float(re.findall(r"t\+(\d+\.\d) s since Start",
+                                           phase.inner_text())[0])
             assert phase.evaluate("line => line.closest('table') === null")
             line_box, table_box = phase.bounding_box(), page.locator("table").bounding_box()
             assert line_box and table_box and line_box["y"] + line_box["height"] <= table_box["y"]
@@ -119,11 +121,13 @@ def test_resilience_tab_and_fault_controls(sim_ui: dict[str, str]) -> None:
             expect(phase).to_have_count(0)  # the phase line belongs to the Resilience tab
             opened = page.locator("table tbody tr").filter(has_text="closed -> open").first
             expect(opened).to_be_visible()
-            # Seconds since Start, with their unit: the outage begins 5 s after Start, so
-            # the open is a few seconds in, never at the simulator's uptime or t+0.
+            # Seconds since Start, with their unit: after Start and no later than the
+            # phase line's own time since Start (the simulator's uptime, counted from
+            # before the browser opened, would be later). Usually ~6 s (the outage
+            # begins 5 s in); on a starved machine the warm-up can trip it first.
             when = opened.locator("td").first.inner_text().strip()
             assert re.fullmatch(r"t\+\d+\.\d s", when), when
-            assert 3.0 < float(when[2:-2]) < 30.0, when
+            assert 0.0 < float(when[2:-2]) <= since_start + 1.0, (when, since_start)
             expect(opened.locator("td").filter(has_text="closed -> open")).to_have_css(
                 "color", "rgb(207, 34, 46)")  # the state it went to: red
             page.screenshot(path=str(ARTIFACTS / "breaker-transitions.png"))
