@@ -5,7 +5,8 @@ Works for any BFF, ours included (there it cross-checks the BFF's own telemetry)
 - breaker: the calls to a service per unit of what drives them (pages; for inventory the
   products answers, one fan-out each) fall below LOW of their healthy level while the
   drivers go on: open. Back above HIGH: closed. Hysteresis and HOLD_BINS consecutive bins
-  keep a noisy bin from counting as a transition.
+  keep a noisy bin from counting as a transition; bins where the calls to every service
+  stopped at once are a stalled BFF, not a breaker (outside the service's own fault).
 - retry amplification: calls per driver over the run, divided by the healthy level.
 - abandoned: calls the BFF hung up on before the service answered.
 
@@ -177,8 +178,19 @@ def _score(window: FaultWindow, moves: Sequence[Mapping[str, Any]],
             "observable": window.observable}
 
 
-def _infer_service(inputs: BlackboxInputs, service: str, pages: Sequence[float],
-                   bins: int) -> tuple[dict[str, Any], list[int]]:
+@dataclass(frozen=True)
+class _Service:
+    calls: list[int]
+    drivers: Sequence[float]
+    blind: list[bool]
+    faulty: list[bool]  # a bin inside this service's own fault window
+    levels: list[float | None]
+    reference: float
+    source: str
+
+
+def _levels(inputs: BlackboxInputs, service: str, pages: Sequence[float],
+            bins: int) -> _Service:
     calls = _binned(inputs, "received", service, bins)
     driver_name = DRIVER.get(service)
     drivers: Sequence[float] = pages if driver_name is None else \
@@ -186,7 +198,9 @@ def _infer_service(inputs: BlackboxInputs, service: str, pages: Sequence[float],
     own = inputs.windows.get(service, ())
     upstream = inputs.windows.get(driver_name, ()) if driver_name else ()
     mids = [(i + 0.5) * inputs.step for i in range(bins)]
-    unhealthy = [_in(t, own) is not None or _in(t, upstream) is not None for t in mids]
+    faulty = [_in(t, own) is not None for t in mids]
+    unhealthy = [bad or _in(t, upstream) is not None for t, bad in zip(mids, faulty,
+                                                                       strict=True)]
     reference, source = _reference(calls, drivers, unhealthy, inputs.fanout.get(service, 1.0))
     # Under `down` nothing reaches the simulator: those bins say nothing, not "no calls".
     blind = [(w := _in(t, own)) is not None and not w.observable for t in mids]
@@ -195,23 +209,43 @@ def _infer_service(inputs: BlackboxInputs, service: str, pages: Sequence[float],
     first_call = next((i for i, c in enumerate(calls) if c), bins)
     levels = [None if blind[i] or drivers[i] < MIN_DRIVER or i < first_call
               else calls[i] / (reference * drivers[i]) for i in range(bins)]
-    moves = _transitions(levels, inputs.step)
+    return _Service(calls, drivers, blind, faulty, levels, reference, source)
+
+
+def _blank_stalls(services: Mapping[str, _Service], bins: int) -> None:
+    """A breaker stops the calls to ONE service; when the calls to every service stop at
+    once while pages wait, the BFF itself stalled (a busy machine, a long GC). Those bins
+    say nothing about a breaker, except for a service inside its own fault window."""
+    for index in range(bins):
+        judged = [s.levels[index] for s in services.values() if s.levels[index] is not None]
+        if len(judged) < 2 or any(level >= LOW for level in judged if level is not None):
+            continue
+        for service in services.values():
+            if not service.faulty[index]:
+                service.levels[index] = None
+
+
+def _summary(inputs: BlackboxInputs, service: str, data: _Service
+             ) -> tuple[dict[str, Any], list[int]]:
+    moves = _transitions(data.levels, inputs.step)
+    calls, drivers, blind = data.calls, data.drivers, data.blind
     seen = sum(c for c, b in zip(calls, blind, strict=True) if not b)
     driven = sum(d for d, b in zip(drivers, blind, strict=True) if not b)
     last = inputs.traffic[-1] if inputs.traffic else None
     summary = {
         "calls": sum(calls),
         "calls_per_page": sum(calls) / len(inputs.pages) if inputs.pages else None,
-        "reference": round(reference, 4),
-        "reference_from": source,
-        "amplification": seen / (reference * driven) if driven else None,
+        "reference": round(data.reference, 4),
+        "reference_from": data.source,
+        "amplification": seen / (data.reference * driven) if driven else None,
         "abandoned": last.abandoned.get(service, 0) if last else 0,
         "breaker_moves": moves,
         "opens": sum(m["to"] == "open" for m in moves),
-        "phases": {w.phase: _score(w, moves, inputs.step) for w in own},
+        "phases": {w.phase: _score(w, moves, inputs.step)
+                   for w in inputs.windows.get(service, ())},
     }
     per_second = max(1, round(1 / inputs.step))
-    return summary, [sum(calls[i:i + per_second]) for i in range(0, bins, per_second)]
+    return summary, [sum(calls[i:i + per_second]) for i in range(0, len(calls), per_second)]
 
 
 def infer(inputs: BlackboxInputs) -> dict[str, Any]:
@@ -220,9 +254,11 @@ def infer(inputs: BlackboxInputs) -> dict[str, Any]:
     end = max([p.t for p in inputs.traffic] + [e for _, e in inputs.pages], default=0.0)
     bins = int(end // inputs.step) + 1 if inputs.traffic else 0
     pages = _page_bins(inputs.pages, inputs.step, bins)
+    data = {service: _levels(inputs, service, pages, bins) for service in SERVICES}
+    _blank_stalls(data, bins)
     services, series = {}, {}
     for service in SERVICES:
-        services[service], series[service] = _infer_service(inputs, service, pages, bins)
+        services[service], series[service] = _summary(inputs, service, data[service])
     return {"step": inputs.step, "pages": len(inputs.pages), "services": services,
             "calls_series": series}
 

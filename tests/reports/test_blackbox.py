@@ -180,3 +180,37 @@ def test_a_breaker_closed_before_the_fault_ends_closes_in_zero_seconds() -> None
     assert [m["to"] for m in cart["breaker_moves"]] == ["open", "closed"] * 2
     assert cart["phases"]["outage"]["time_to_close"] == 0.0
     assert cart["opens"] == 2
+
+
+def test_a_bff_that_stalled_calling_every_service_is_not_a_breaker() -> None:
+    """A busy machine froze the BFF for 0.8 s: pages kept arriving, no service got a
+    call, then it caught up. A breaker stops the calls to one service; all of them at
+    once is the BFF, and no open is inferred (it used to infer one per service)."""
+    def calls(service: str, t: float) -> float:
+        if 3.0 <= t < 3.8:
+            return 0.0
+        if 3.8 <= t < 4.6:  # caught up: the stalled pages' calls arrive
+            return 2 * healthy(service, t)
+        return healthy(service, t)
+
+    seen = run(*traffic(10, calls), {})
+    assert {name: s["opens"] for name, s in seen.items()} == dict.fromkeys(SERVICES, 0)
+
+
+def test_an_open_inside_its_own_fault_still_counts_when_the_others_pause_too() -> None:
+    """Favorites' breaker opens 0.3 s into its outage, while the BFF also stalled for
+    0.5 s calling the others. The faulted service's open counts from when its calls
+    stopped; the others, which paused together, get none."""
+    def calls(service: str, t: float) -> float:
+        if service == "favorites" and 5.3 <= t < 10.7:
+            return 0.0
+        if 5.3 <= t < 5.8:
+            return 0.0
+        return healthy(service, t)
+
+    outage = {"favorites": [FaultWindow("outage", 5.0, 9.0, True)]}
+    seen = run(*traffic(15, calls), outage)
+    assert seen["favorites"]["opens"] == 1
+    assert seen["favorites"]["phases"]["outage"]["time_to_open"] == \
+        pytest.approx(0.3, abs=0.15)
+    assert all(seen[name]["opens"] == 0 for name in ("products", "inventory", "cart"))
