@@ -63,6 +63,16 @@ def cpu_hog(enabled: bool) -> Any:
         process.wait()
 
 
+def _row(result: dict[str, Any], code: int, wall: float, noise: Any) -> dict[str, Any]:
+    """What the table needs of one run: its verdict and its whole-run p50/p95 checks."""
+    checks = {c["id"]: c for c in result["checks"]}
+    row = {"code": code, "verdict": result["verdict"], "wall": wall, "noise": noise}
+    for stat in ("p50", "p95"):
+        check = checks.get(f"{stat}[all]", {})
+        row[stat] = {k: check.get(k) for k in ("verdict", "estimate", "low", "high")}
+    return row
+
+
 def one_run(scenario: Scenario, scenario_b: Scenario, out: Path, rounds: int,
             seed: int, policy: str | None) -> dict[str, Any]:
     request = AbRequest(scenario, policy, policy, seed=seed, out=out, rounds=rounds)
@@ -70,13 +80,7 @@ def one_run(scenario: Scenario, scenario_b: Scenario, out: Path, rounds: int,
     started = time.monotonic()
     code = ab_command(request, quiet, scenario_b)
     result: dict[str, Any] = json.loads((out / "ab.json").read_text())
-    checks = {c["id"]: c for c in result["checks"]}
-    row = {"code": code, "verdict": result["verdict"], "wall": time.monotonic() - started,
-           "noise": result["noise"]}
-    for stat in ("p50", "p95"):
-        check = checks.get(f"{stat}[all]", {})
-        row[stat] = {k: check.get(k) for k in ("verdict", "estimate", "low", "high")}
-    return row
+    return _row(result, code, time.monotonic() - started, result["noise"])
 
 
 def reanalyze(out: Path) -> dict[str, Any]:
@@ -89,12 +93,7 @@ def reanalyze(out: Path) -> dict[str, Any]:
             data.append(round_data(report, raw, WINDOW))
     old = json.loads((out / "ab.json").read_text())
     result = gate(rounds["a"], rounds["b"], GateRules(), paired=True)
-    checks = {c["id"]: c for c in result["checks"]}
-    row = {"code": 0 if result["passed"] else 1, "verdict": result["verdict"],
-           "wall": old["wall_seconds"], "noise": old["noise"]}
-    for stat in ("p50", "p95"):
-        check = checks.get(f"{stat}[all]", {})
-        row[stat] = {k: check.get(k) for k in ("verdict", "estimate", "low", "high")}
+    row = _row(result, 0 if result["passed"] else 1, old["wall_seconds"], old["noise"])
     failed = [c["id"] for c in result["checks"] if c["verdict"] == "fail"]
     print(f"{out}: {result['verdict']} {failed}", file=sys.stderr)
     return row

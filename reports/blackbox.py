@@ -212,22 +212,25 @@ def _levels(inputs: BlackboxInputs, service: str, pages: Sequence[float],
     return _Service(calls, drivers, blind, faulty, levels, reference, source)
 
 
-def _blank_stalls(services: Mapping[str, _Service], bins: int) -> None:
-    """A breaker stops the calls to ONE service; when the calls to every service stop at
-    once while pages wait, the BFF itself stalled (a busy machine, a long GC). Those bins
-    say nothing about a breaker, except for a service inside its own fault window."""
+def _stalls(services: Mapping[str, _Service], bins: int) -> set[int]:
+    """A breaker stops the calls to ONE service; bins where the calls to every judged
+    service stopped at once while pages waited are the BFF itself stalling (a busy
+    machine, a long GC): they say nothing about a breaker, except for a service inside
+    its own fault window."""
+    out = set()
     for index in range(bins):
-        judged = [s.levels[index] for s in services.values() if s.levels[index] is not None]
-        if len(judged) < 2 or any(level >= LOW for level in judged if level is not None):
-            continue
-        for service in services.values():
-            if not service.faulty[index]:
-                service.levels[index] = None
+        judged = [level for s in services.values()
+                  if (level := s.levels[index]) is not None]
+        if len(judged) >= 2 and all(level < LOW for level in judged):
+            out.add(index)
+    return out
 
 
-def _summary(inputs: BlackboxInputs, service: str, data: _Service
+def _summary(inputs: BlackboxInputs, service: str, data: _Service, stalls: set[int]
              ) -> tuple[dict[str, Any], list[int]]:
-    moves = _transitions(data.levels, inputs.step)
+    levels = [None if i in stalls and not data.faulty[i] else level
+              for i, level in enumerate(data.levels)]
+    moves = _transitions(levels, inputs.step)
     calls, drivers, blind = data.calls, data.drivers, data.blind
     seen = sum(c for c, b in zip(calls, blind, strict=True) if not b)
     driven = sum(d for d, b in zip(drivers, blind, strict=True) if not b)
@@ -255,10 +258,11 @@ def infer(inputs: BlackboxInputs) -> dict[str, Any]:
     bins = int(end // inputs.step) + 1 if inputs.traffic else 0
     pages = _page_bins(inputs.pages, inputs.step, bins)
     data = {service: _levels(inputs, service, pages, bins) for service in SERVICES}
-    _blank_stalls(data, bins)
+    stalls = _stalls(data, bins)
     services, series = {}, {}
     for service in SERVICES:
-        services[service], series[service] = _summary(inputs, service, data[service])
+        services[service], series[service] = _summary(inputs, service, data[service],
+                                                      stalls)
     return {"step": inputs.step, "pages": len(inputs.pages), "services": services,
             "calls_series": series}
 
